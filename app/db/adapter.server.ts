@@ -6,6 +6,12 @@ export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.DATABASE_URL ?? "file:./prisma/dev.db";
 }
 
+export type SqlDialect = "sqlite" | "postgresql";
+
+export function dialectOf(url: string): SqlDialect {
+  return isPostgresUrl(url) ? "postgresql" : "sqlite";
+}
+
 export function isPostgresUrl(url: string): boolean {
   return url.startsWith("postgres://") || url.startsWith("postgresql://");
 }
@@ -16,5 +22,7 @@ export function isPostgresUrl(url: string): boolean {
  */
 export function createDriverAdapter(url: string) {
   if (isPostgresUrl(url)) return new PrismaPg({ connectionString: url });
-  return new PrismaLibSQL({ url });
+  // intMode "bigint": money in minor units and Shopify's numeric ids exceed 2^53;
+  // libsql's default number mode throws on reading them.
+  return new PrismaLibSQL({ url, intMode: "bigint" });
 }

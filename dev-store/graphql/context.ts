@@ -1,0 +1,21 @@
+/** What every resolver of the local Admin API sees. */
+import type { DevStore } from "../store";
+import type { BulkOperations } from "../bulk";
+import type { DevWebhookSubscription } from "../model";
+
+/** API-created webhook subscriptions of one shop (the toml's live in the sender too). */
+export interface WebhookSubscriptionsApi {
+  list(shopDomain: string): DevWebhookSubscription[];
+  create(shopDomain: string, topic: string, uri: string): DevWebhookSubscription;
+  remove(shopDomain: string, id: string): boolean;
+}
+
+export interface ResolverContext {
+  store: DevStore;
+  shopDomain: string;
+  now: () => Date;
+  bulk: BulkOperations | null;
+  webhooks: WebhookSubscriptionsApi | null;
+  /** Set while a bulk query runs: connections without first/last return everything, the root one this chunk. */
+  bulkRun?: { rootItems?: readonly unknown[] };
+}

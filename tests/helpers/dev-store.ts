@@ -1,0 +1,33 @@
+/**
+ * A seeded local dev store on a free port, for tests that talk to "Shopify".
+ */
+import { createDevStoreServer, type DevStoreServer, type DevStoreServerOptions } from "../../dev-store/server";
+import { generateShop } from "../../dev-store/generator";
+import { DevStore } from "../../dev-store/store";
+
+export const TEST_API_KEY = "evergreen-test-key";
+export const TEST_API_SECRET = "evergreen-test-secret";
+
+export interface TestDevStore {
+  server: DevStoreServer;
+  store: DevStore;
+  shop: string;
+  accessToken: string;
+  close(): Promise<void>;
+}
+
+export async function startTestDevStore(
+  options: { seed?: number; orders?: number; appUrl?: string; storeClock?: () => Date } & Partial<Omit<DevStoreServerOptions, "stores" | "apiKey" | "apiSecret" | "appUrl">> = {},
+): Promise<TestDevStore> {
+  const { seed = 1, orders = 300, appUrl = "http://127.0.0.1:9", storeClock, ...rest } = options;
+  const store = new DevStore(generateShop({ seed, orders }), storeClock ? { clock: storeClock } : undefined);
+  const server = await createDevStoreServer({ stores: store, apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, appUrl, ...rest });
+  const shop = store.shop.domain;
+  return { server, store, shop, accessToken: server.issueAccessToken(shop), close: () => server.close() };
+}
+
+/** A clock that starts at `start` and moves `stepMs` on every reading: deterministic same-second ties. */
+export function steppingClock(start: string, stepMs: number): () => Date {
+  let at = Date.parse(start);
+  return () => new Date((at += stepMs));
+}

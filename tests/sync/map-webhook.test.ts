@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import payload from "../fixtures/orders-create.json";
+import { customerFromWebhook, orderFromWebhook } from "~/domain/sync/map-webhook";
+import { InvalidRecordError } from "~/domain/sync/records";
+
+describe("orderFromWebhook (Shopify's documented orders/create example)", () => {
+  const order = orderFromWebhook(payload);
+
+  it("keeps ids as GIDs, money in minor units and times as instants", () => {
+    expect(order.orderGid).toBe("gid://shopify/Order/820982911946154508");
+    expect(order.customerGid).toBe("gid://shopify/Customer/115310627314723954");
+    expect(order.totalPriceMinor).toBe(39800n);
+    expect(order.subtotalMinor).toBe(38800n);
+    expect(order.totalShippingMinor).toBe(1000n);
+    expect(order.createdAt.toISOString()).toBe("2022-01-01T00:00:00.000Z");
+    expect(order.cancelledAt?.toISOString()).toBe("2022-01-01T00:00:00.000Z");
+  });
+
+  it("normalises REST statuses and tags to the GraphQL forms", () => {
+    expect(order.financialStatus).toBe("VOIDED");
+    expect(order.cancelReason).toBe("CUSTOMER");
+    expect(order.tags).toEqual(["tag1", "tag2"]);
+    expect(order.discountCodes).toEqual(["WELCOME10"]);
+  });
+
+  it("takes line discounts from their allocations", () => {
+    expect(order.lineItems.map((l) => [l.unitPriceMinor, l.discountedTotalMinor])).toEqual([
+      [19900n, 19900n],
+      [19900n, 18900n],
+    ]);
+    expect(order.lineItems[1].variantGid).toBe("gid://shopify/ProductVariant/1");
+    expect(order.lineItems[0].variantGid).toBeNull();
+  });
+
+  it("totals a refund from its lines, their tax and refunded shipping", () => {
+    expect(order.refunds).toHaveLength(1);
+    expect(order.refunds[0].totalMinor).toBe(19900n + 500n);
+    expect(order.totalRefundedMinor).toBe(20400n);
+  });
+
+  it("refuses a payload without line items or with a bad amount, saying where", () => {
+    expect(() => orderFromWebhook({ ...payload, line_items: undefined })).toThrow(/line_items/);
+    expect(() =>
+      orderFromWebhook({ ...payload, total_price_set: { shop_money: { amount: "12.345", currency_code: "USD" } } }),
+    ).toThrow(/decimal places/);
+    expect(() => orderFromWebhook("not json")).toThrow(InvalidRecordError);
+  });
+});
+
+describe("customerFromWebhook", () => {
+  it("leaves fields REST does not carry as null, so stored values are kept", () => {
+    const customer = customerFromWebhook({
+      id: 1,
+      admin_graphql_api_id: "gid://shopify/Customer/1",
+      email: "a@example.com",
+      created_at: "2025-01-01T00:00:00Z",
+      updated_at: "2025-02-01T00:00:00Z",
+      tags: "vip, wholesale",
+      state: "enabled",
+      email_marketing_consent: { state: "subscribed", opt_in_level: "single_opt_in" },
+    });
+    expect(customer).toMatchObject({
+      customerGid: "gid://shopify/Customer/1",
+      state: "ENABLED",
+      emailMarketingState: "SUBSCRIBED",
+      tags: ["vip", "wholesale"],
+      numberOfOrders: null,
+      amountSpentMinor: null,
+    });
+  });
+
+  it("refuses a customer without updated_at (it could not be ordered against other versions)", () => {
+    expect(() => customerFromWebhook({ id: 1, admin_graphql_api_id: "gid://shopify/Customer/1", created_at: "2025-01-01T00:00:00Z" })).toThrow(
+      /updated_at/,
+    );
+  });
+});
