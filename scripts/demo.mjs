@@ -4,12 +4,14 @@
  * account and no network.
  *
  *  1. set-up (schema, codegen, Prisma client, migrations on SQLite),
- *  2. build the app,
- *  3. start the local dev store (dev-store/) with a seeded shop,
- *  4. start the app with Shopify traffic redirected to that store,
- *  5. "install" the app on the shop (a session token, as Shopify admin would
+ *  2. start the local dev store (dev-store/) with a seeded shop,
+ *  3. start the app (Remix's Vite dev server, as `shopify app dev` does) with
+ *     Shopify traffic redirected to that store by dev-store/preload.mjs,
+ *  4. "install" the app on the shop (a session token, as Shopify admin would
  *     send, makes the app exchange it for an access token and start syncing),
- *  6. wait for the first full sync and print the admin URL.
+ *  5. wait for the first full sync and print the admin URL.
+ *
+ * It runs in development mode: the app refuses a local store in production.
  *
  * Options (environment): DEMO_ORDERS (default 5000), DEMO_SEED (1),
  * PORT (3000), DEV_STORE_PORT (4000), DEMO_EXIT_AFTER_SYNC=1 (stop once synced).
@@ -53,6 +55,14 @@ function stopAll(code = 0) {
 }
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
+// Never leave a dev store or app running behind a failed demo.
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+});
+process.on("unhandledRejection", (error) => {
+  console.error(error instanceof Error ? error.message : error);
+  stopAll(1);
+});
 
 function step(title) {
   console.log(`\n== ${title}`);
@@ -110,9 +120,6 @@ async function waitForHttp(url, timeoutMs = 30_000) {
 step("Set-up: Admin schema, codegen, Prisma client, migrations");
 run(node, [path.join(root, "scripts", "setup.mjs")]);
 
-step("Building the app");
-run(bin("remix"), ["vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
-
 step(`Starting the local dev store (seed ${seed}, ${orders.toLocaleString()} orders)`);
 await start(
   "dev-store",
@@ -126,8 +133,8 @@ step("Starting Evergreen");
 await start(
   "app",
   node,
-  ["--import", "./dev-store/preload.mjs", bin("remix-serve"), "./build/server/index.js"],
-  /http:\/\/localhost:\d+/,
+  ["--import", "./dev-store/preload.mjs", bin("remix"), "vite:dev", "--port", String(appPort), "--strictPort"],
+  /Local:\s+http/,
 );
 await waitForHttp(`${appUrl}/auth/login`);
 

@@ -205,7 +205,7 @@ async function newMigration(name, fromRev = "HEAD") {
       // From the schema at fromRev when there are migrations already; from nothing for the first one.
       let from = ["--from-empty"];
       if (hasMigrations) {
-        if (previousSqlite == null) fail(`no prisma/schema.prisma at git ${fromRev} to diff from`);
+        if (previousSqlite == null) throw new Error(`no prisma/schema.prisma at git ${fromRev} to diff from`);
         const prev = path.join(tmp, `${target.provider}.prisma`);
         writeFileSync(prev, target === SQLITE ? previousSqlite : pgSchemaFrom(previousSqlite));
         from = ["--from-schema-datamodel", prev];

@@ -20,8 +20,8 @@ export function isPostgresUrl(url: string): boolean {
  * The Prisma driver adapter for a database URL: PostgreSQL through `pg`,
  * anything else as SQLite through libsql.
  */
-export function createDriverAdapter(url: string) {
-  if (isPostgresUrl(url)) return new PrismaPg({ connectionString: url });
+export function createDriverAdapter(url: string, pool: { idleTimeoutMillis?: number } = {}) {
+  if (isPostgresUrl(url)) return new PrismaPg({ connectionString: url, ...pool });
   // intMode "bigint": money in minor units and Shopify's numeric ids exceed 2^53;
   // libsql's default number mode throws on reading them.
   return new PrismaLibSQL({ url, intMode: "bigint" });
