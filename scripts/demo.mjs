@@ -17,7 +17,7 @@
  * PORT (3000), DEV_STORE_PORT (4000), DEMO_EXIT_AFTER_SYNC=1 (stop once synced).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
@@ -33,8 +33,10 @@ const storePort = Number(process.env.DEV_STORE_PORT ?? 4000);
 const shop = process.env.DEMO_SHOP ?? "demo-shop.myshopify.com";
 const appUrl = `http://localhost:${appPort}`;
 const storeUrl = `http://127.0.0.1:${storePort}`;
+// A fresh database each run: the dev store is generated anew each run too.
 const dbFile = path.join(root, ".cache", "demo", "demo.db");
 mkdirSync(path.dirname(dbFile), { recursive: true });
+for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(dbFile + suffix, { force: true });
 
 const env = {
   ...process.env,

@@ -8,7 +8,9 @@ import { EventEmitter } from "node:events";
 import { appDatabaseDialect, prisma } from "~/db.server";
 import { logger } from "~/logger.server";
 import { runFullSync } from "~/services/full-sync.server";
+import { runReconciliation } from "~/services/reconcile.server";
 import { AdminClient } from "~/shopify/admin-client.server";
+import { AdminAuthError } from "~/shopify/errors";
 import { adminBulkSource } from "~/shopify/bulk-source.server";
 
 const running = new Map<string, Promise<void>>();
@@ -28,31 +30,60 @@ export function isSyncRunning(shopDomain: string): boolean {
  * is left alone.
  */
 export function startFullSync(shopDomain: string, options: { force?: boolean } = {}): Promise<void> {
+  return runExclusive(shopDomain, () => fullSync(shopDomain, options));
+}
+
+async function fullSync(shopDomain: string, options: { force?: boolean }): Promise<void> {
+  if (!options.force) {
+    const completed = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: "completed" } });
+    const incomplete = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: { not: "completed" } } });
+    if (completed && !incomplete) return;
+  }
+  const client = await clientFor(shopDomain);
+  const run = await runFullSync(shopDomain, {
+    db: prisma,
+    dialect: appDatabaseDialect(),
+    bulk: adminBulkSource(client, { wait: { sleep: (ms, signal) => sleepUntilBulkFinished(shopDomain, ms, signal) } }),
+    onProgress: ({ resource, rows }) => logger.debug("sync progress", { shop: shopDomain, resource, rows }),
+  });
+  logger.info("full sync finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed, status: run.status });
+}
+
+/**
+ * "Sync again": catch up on everything changed since the last sync
+ * (reconciliation), or a full sync when the shop never completed one.
+ */
+export function startCatchUpSync(shopDomain: string): Promise<void> {
+  return runExclusive(shopDomain, async () => {
+    const full = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: "completed" } });
+    if (!full) return fullSync(shopDomain, { force: true });
+    const run = await runReconciliation(shopDomain, { db: prisma, dialect: appDatabaseDialect(), client: await clientFor(shopDomain) });
+    logger.info("reconciliation finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed });
+  });
+}
+
+/** One sync per shop in this process; failures are logged, and recorded on the run by the sync itself. */
+function runExclusive(shopDomain: string, work: () => Promise<void>): Promise<void> {
   const existing = running.get(shopDomain);
   if (existing) return existing;
-  const job = (async () => {
-    if (!options.force) {
-      const completed = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: "completed" } });
-      const incomplete = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: { not: "completed" } } });
-      if (completed && !incomplete) return;
-    }
-    const session = await prisma.session.findFirst({ where: { shop: shopDomain, isOnline: false } });
-    if (!session) throw new Error(`No offline session for ${shopDomain}: the shop must install the app first`);
-    const client = new AdminClient({ shop: shopDomain, accessToken: session.accessToken });
-    const run = await runFullSync(shopDomain, {
-      db: prisma,
-      dialect: appDatabaseDialect(),
-      bulk: adminBulkSource(client, { wait: { sleep: (ms, signal) => sleepUntilBulkFinished(shopDomain, ms, signal) } }),
-      onProgress: ({ resource, rows }) => logger.debug("sync progress", { shop: shopDomain, resource, rows }),
-    });
-    logger.info("sync finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed, status: run.status });
-  })()
-    .catch((error: unknown) => {
+  const job = work()
+    .catch(async (error: unknown) => {
+      if (error instanceof AdminAuthError) {
+        // The token was revoked (reinstall, scope change): drop it, so the
+        // merchant's next visit exchanges a fresh one and sync resumes.
+        await prisma.session.deleteMany({ where: { shop: shopDomain, isOnline: false } });
+      }
       logger.error("sync failed", { shop: shopDomain, error: error instanceof Error ? error.message : String(error) });
     })
     .finally(() => running.delete(shopDomain));
   running.set(shopDomain, job);
   return job;
+}
+
+async function clientFor(shopDomain: string): Promise<AdminClient> {
+  const session = await prisma.session.findFirst({ where: { shop: shopDomain, isOnline: false } });
+  if (!session) throw new Error(`No offline session for ${shopDomain}: the shop must install the app first`);
+  return new AdminClient({ shop: shopDomain, accessToken: session.accessToken });
 }
 
 /** The bulk_operations/finish webhook: wake the sync waiting on that shop's operation. */

@@ -3,7 +3,7 @@ import { Form, useLoaderData, useNavigation, useRevalidator } from "@remix-run/r
 import { Badge, BlockStack, Button, Card, DataTable, InlineGrid, Layout, Page, ProgressBar, Text, Banner } from "@shopify/polaris";
 import { useEffect } from "react";
 import { prisma } from "~/db.server";
-import { startFullSync } from "~/jobs/sync-runner.server";
+import { startCatchUpSync } from "~/jobs/sync-runner.server";
 import { getSyncOverview } from "~/services/sync-status.server";
 import { authenticate } from "~/shopify.server";
 
@@ -36,7 +36,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  startFullSync(session.shop, { force: true });
+  void startCatchUpSync(session.shop);
   return { started: true };
 };
 
@@ -73,9 +73,10 @@ export default function Dashboard() {
               </InlineGrid>
               {latest ? (
                 <Text as="p" tone="subdued">
-                  {latest.kind} sync started {new Date(latest.startedAt).toLocaleString()}
-                  {latest.phase ? `, ${running ? "importing" : "last step"} ${latest.phase}` : ""}:{" "}
+                  {latest.kind === "full" ? "Full import" : "Catch-up"} started {new Date(latest.startedAt).toLocaleString()}:{" "}
                   {latest.rowsProcessed.toLocaleString()} records
+                  {running && latest.phase ? `, importing ${latest.phase}` : ""}
+                  {latest.finishedAt ? `, finished ${new Date(latest.finishedAt).toLocaleTimeString()}` : ""}
                 </Text>
               ) : (
                 <Text as="p">Evergreen imports your customers and orders once, then keeps them current from webhooks.</Text>
