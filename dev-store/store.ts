@@ -39,7 +39,7 @@ export interface StoreEvent {
 export type DevStoreErrorCode =
   | "NOT_FOUND" | "INVALID_INPUT" | "TAKEN" | "CUSTOMER_HAS_ORDERS" | "INVALID_DISCOUNT_CODE" | "INVALID_STATE"
   | "OVER_REFUND" | "UNKNOWN_LINE_ITEM" | "INVALID_QUANTITY" | "NOTHING_TO_REFUND"
-  | "INVALID_CURSOR" | "INVALID_PAGE_ARGS" | "INVALID_SEARCH";
+  | "INVALID_SEARCH";
 
 /** Every refusal of the store: a message for people and a code for the server to map onto userErrors. */
 export class DevStoreError extends Error {
@@ -47,21 +47,6 @@ export class DevStoreError extends Error {
   constructor(message: string, readonly code: DevStoreErrorCode) {
     super(message);
   }
-}
-
-export interface PageArgs {
-  first?: number;
-  after?: string | null;
-  last?: number;
-  before?: string | null;
-  reverse?: boolean;
-}
-
-export interface PageInfo {
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  startCursor: string | null;
-  endCursor: string | null;
 }
 
 export interface CreateOrderInput {
@@ -73,26 +58,12 @@ export interface CreateOrderInput {
   financialStatus?: FinancialStatus;
 }
 
-/** Shopify's page size limit for connections. */
-export const MAX_PAGE_SIZE = 250;
 const CANCEL_REASONS = new Set(["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"]);
 
 /** Numeric-string ids compared as numbers (no parse: shorter is smaller, then lexicographic). */
 export function compareIds(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Opaque Shopify-style cursor for an id: base64 of the numeric id. */
-export function encodeCursor(id: string): string {
-  return Buffer.from(id, "utf8").toString("base64");
-}
-
-/** Reads a cursor made by {@link encodeCursor}. @throws DevStoreError INVALID_CURSOR */
-export function decodeCursor(cursor: string): string {
-  const text = Buffer.from(cursor, "base64").toString("utf8");
-  if (!/^\d+$/.test(text)) throw new DevStoreError(`invalid cursor: ${JSON.stringify(cursor)}`, "INVALID_CURSOR");
-  return text;
 }
 
 function sortedById<T extends { id: string }>(items: readonly T[]): T[] {
@@ -273,84 +244,6 @@ export class DevStore {
     return this.log;
   }
 
-  /**
-   * Shopify-style cursor page over a list sorted by numeric id (ascending; `reverse`
-   * walks it descending). `first`/`after` page forward, `last`/`before` backward; at
-   * most {@link MAX_PAGE_SIZE}. `filter` pages over the matching items without
-   * copying the list (the server's search predicates). A cursor whose item has since
-   * left the list still resumes at the right place in an id-sorted list.
-   * @throws DevStoreError INVALID_PAGE_ARGS without first or last, or above 250; INVALID_CURSOR
-   */
-  page<T extends { id: string }>(items: readonly T[], args: PageArgs & { /** only matching items count; cursors may point at items that do not */ filter?: (item: T) => boolean }): { nodes: T[]; pageInfo: PageInfo } {
-    const { first, last, reverse = false } = args;
-    if (first === undefined && last === undefined) {
-      throw new DevStoreError("you must provide one of first or last", "INVALID_PAGE_ARGS");
-    }
-    for (const [name, value] of [["first", first], ["last", last]] as const) {
-      if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > MAX_PAGE_SIZE)) {
-        throw new DevStoreError(`${name} must be an integer between 0 and ${MAX_PAGE_SIZE}, got ${value}`, "INVALID_PAGE_ARGS");
-      }
-    }
-    const n = items.length;
-    // Work in "view" positions: 0..n-1 in the order the caller sees (descending when reverse).
-    const at = (i: number): T => (reverse ? items[n - 1 - i] : items[i]);
-    /** View position of the cursor's item, or where it would be, and whether it is there. */
-    const locate = (cursor: string): { pos: number; found: boolean } => {
-      const id = decodeCursor(cursor);
-      let idx = lowerBound(items, id);
-      let found = idx < n && items[idx].id === id;
-      if (!found) {
-        // Either the item left the list (resume where it would be) or the list is not id-sorted (scan).
-        const scanned = items.findIndex((item) => item.id === id);
-        if (scanned >= 0) {
-          idx = scanned;
-          found = true;
-        }
-      }
-      if (!reverse) return { pos: idx, found };
-      // Descending view: the found item sits at n-1-idx; a missing id sits just before view position n-idx.
-      return found ? { pos: n - 1 - idx, found } : { pos: n - idx, found };
-    };
-
-    let start = 0; // inclusive
-    let end = n; // exclusive
-    if (args.after) {
-      const { pos, found } = locate(args.after);
-      start = found ? pos + 1 : pos;
-    }
-    if (args.before) {
-      const { pos } = locate(args.before);
-      end = Math.min(end, pos);
-    }
-    if (end < start) end = start;
-
-    const filter = args.filter;
-    const positions: number[] = [];
-    if (first !== undefined) {
-      for (let i = start; i < end && positions.length < first; i++) if (!filter || filter(at(i))) positions.push(i);
-      if (last !== undefined && positions.length > last) positions.splice(0, positions.length - last);
-    } else {
-      for (let i = end - 1; i >= start && positions.length < (last as number); i--) if (!filter || filter(at(i))) positions.push(i);
-      positions.reverse();
-    }
-    const nodes = positions.map(at);
-    const lo = positions.length ? positions[0] : start;
-    const hi = positions.length ? positions[positions.length - 1] + 1 : start;
-    // Without a filter every position matches, so these are O(1); with one they stop at the first match.
-    let hasPreviousPage = false;
-    for (let i = lo - 1; i >= 0 && !hasPreviousPage; i--) hasPreviousPage = !filter || filter(at(i));
-    let hasNextPage = false;
-    for (let i = hi; i < n && !hasNextPage; i++) hasNextPage = !filter || filter(at(i));
-    return {
-      nodes,
-      pageInfo: {
-        hasNextPage,
-        hasPreviousPage,
-        startCursor: nodes.length ? encodeCursor(nodes[0].id) : null,
-        endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : null,
-      },
-    };
-  }
 
   /**
    * Parses the subset of Shopify's search syntax the app uses into a predicate:

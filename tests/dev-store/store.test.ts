@@ -2,9 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { generateShop } from "../../dev-store/generator";
 import { gid, type DevOrder, type MoneyBag } from "../../dev-store/model";
 import { bagMinor, convertMinor, parseMinor } from "../../dev-store/money";
-import { DevStore, DevStoreError, decodeCursor, encodeCursor, type PageInfo, type StoreEvent } from "../../dev-store/store";
-
-type OrderPage = { nodes: DevOrder[]; pageInfo: PageInfo };
+import { DevStore, DevStoreError, type StoreEvent } from "../../dev-store/store";
 
 const NOW = "2026-11-01T00:00:00.000Z";
 const data = () => generateShop({ seed: 77, orders: 1200 });
@@ -61,95 +59,6 @@ describe("DevStore reads", () => {
     expect(theirs.every((o) => o.customerId === order.customerId)).toBe(true);
     expect(theirs.map((o) => o.createdAt)).toEqual([...theirs.map((o) => o.createdAt)].sort());
     expect(store.ordersOfCustomer("404")).toEqual([]);
-  });
-});
-
-describe("DevStore.page", () => {
-  const store = new DevStore(data());
-  const orders = store.orders();
-
-  it("walks every item exactly once forward with first/after", () => {
-    const seen: string[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    for (;;) {
-      const { nodes, pageInfo }: OrderPage = store.page(orders, { first: 97, after });
-      seen.push(...nodes.map((n) => n.id));
-      expect(pageInfo.hasPreviousPage).toBe(pages > 0);
-      pages++;
-      if (!pageInfo.hasNextPage) break;
-      expect(pageInfo.endCursor).toBe(encodeCursor(nodes.at(-1)!.id));
-      after = pageInfo.endCursor;
-    }
-    expect(pages).toBe(Math.ceil(orders.length / 97));
-    expect(seen).toEqual(orders.map((o) => o.id));
-  });
-
-  it("walks backward with last/before and in reverse with first/after", () => {
-    const backward: string[] = [];
-    let before: string | null = null;
-    for (;;) {
-      const { nodes, pageInfo }: OrderPage = store.page(orders, { last: 250, before });
-      backward.unshift(...nodes.map((n) => n.id));
-      if (!pageInfo.hasPreviousPage) break;
-      before = pageInfo.startCursor;
-    }
-    expect(backward).toEqual(orders.map((o) => o.id));
-
-    const reversed: string[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const { nodes, pageInfo }: OrderPage = store.page(orders, { first: 100, after, reverse: true });
-      reversed.push(...nodes.map((n) => n.id));
-      if (!pageInfo.hasNextPage) break;
-      after = pageInfo.endCursor;
-    }
-    expect(reversed).toEqual(orders.map((o) => o.id).reverse());
-  });
-
-  it("pages a filtered list and resumes after an item that left the list", () => {
-    const paid = orders.filter(store.searchFilter<DevOrder>("financial_status:paid", "order"));
-    const first = store.page(paid, { first: 5 });
-    expect(first.nodes).toEqual(paid.slice(0, 5));
-    // Resume from a cursor whose item is not in the list: the next page starts at the next larger id.
-    const missing = orders.find((o) => o.financialStatus !== "PAID" && BigInt(o.id) > BigInt(paid[10].id))!;
-    const next = store.page(paid, { first: 3, after: encodeCursor(missing.id) });
-    expect(BigInt(next.nodes[0].id) > BigInt(missing.id)).toBe(true);
-    expect(paid.indexOf(next.nodes[0]) - 1).toBe(paid.findLastIndex((o) => BigInt(o.id) < BigInt(missing.id)));
-  });
-
-  it("pages through a filter predicate without copying the list", () => {
-    const filter = store.searchFilter<DevOrder>("financial_status:paid", "order");
-    const paid = orders.filter(filter);
-    const walked: string[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    for (;;) {
-      const { nodes, pageInfo }: OrderPage = store.page(orders, { first: 60, after, filter });
-      walked.push(...nodes.map((o) => o.id));
-      expect(pageInfo.hasPreviousPage).toBe(pages++ > 0);
-      if (!pageInfo.hasNextPage) break;
-      after = pageInfo.endCursor;
-    }
-    expect(walked).toEqual(paid.map((o) => o.id));
-    const back = store.page(orders, { last: 7, filter });
-    expect(back.nodes).toEqual(paid.slice(-7));
-    expect(back.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
-    const none = store.page(orders, { first: 10, filter: () => false });
-    expect(none.nodes).toEqual([]);
-    expect(none.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
-  });
-
-  it("reports empty pages and refuses bad arguments", () => {
-    const empty = store.page([], { first: 10 });
-    expect(empty).toEqual({ nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
-    const last = store.page(orders, { first: 10, after: encodeCursor(orders.at(-1)!.id) });
-    expect(last.nodes).toEqual([]);
-    expect(last.pageInfo.hasNextPage).toBe(false);
-    expectDevStoreError(() => store.page(orders, {}), "INVALID_PAGE_ARGS");
-    expectDevStoreError(() => store.page(orders, { first: 251 }), "INVALID_PAGE_ARGS");
-    expectDevStoreError(() => store.page(orders, { first: 1, after: "not-a-cursor" }), "INVALID_CURSOR");
-    expect(decodeCursor(encodeCursor("5000000000001"))).toBe("5000000000001");
   });
 });
 
