@@ -3,6 +3,7 @@ import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-re
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { prisma } from "./db.server";
 import { env } from "./env.server";
+import { bootBackgroundWork } from "./jobs/boot.server";
 import { onShopAuthenticated } from "./services/install.server";
 
 const config = env();
@@ -30,6 +31,8 @@ const shopify = shopifyApp({
   },
   ...(config.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [config.SHOP_CUSTOM_DOMAIN] } : {}),
 });
+
+bootBackgroundWork();
 
 export default shopify;
 export const apiVersion = ApiVersion.October26;

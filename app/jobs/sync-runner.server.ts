@@ -120,3 +120,20 @@ export async function resumeInterruptedSyncs(now = new Date()): Promise<string[]
   for (const shop of shops) void startFullSync(shop);
   return shops;
 }
+
+/** How often each shop is reconciled against Shopify, besides webhooks. */
+export const RECONCILE_EVERY_MS = 6 * 60 * 60 * 1000;
+
+/** Shops whose last completed sync is older than `RECONCILE_EVERY_MS`: catch them up. */
+export async function reconcileDueShops(now = new Date()): Promise<string[]> {
+  const sessions = await prisma.session.findMany({ where: { isOnline: false }, select: { shop: true }, distinct: ["shop"] });
+  const due: string[] = [];
+  for (const { shop } of sessions) {
+    const last = await prisma.syncRun.findFirst({ where: { shopDomain: shop, status: "completed" }, orderBy: { startedAt: "desc" } });
+    if (last && now.getTime() - last.startedAt.getTime() >= RECONCILE_EVERY_MS) {
+      due.push(shop);
+      void startCatchUpSync(shop);
+    }
+  }
+  return due;
+}
