@@ -69,6 +69,18 @@ export class SyncRepository {
     private readonly dialect: SqlDialect,
   ) {}
 
+  /**
+   * PostgreSQL plans the line-item -> order foreign-key check from table
+   * statistics; on a freshly created table it has none and picks an index
+   * that scans every order of the shop per line item (quadratic: 4.8x slower
+   * at 50k orders). Analyzing after the first batch fixes the plan. SQLite
+   * needs nothing.
+   */
+  async refreshStatistics(tables: string[]): Promise<void> {
+    if (this.dialect !== "postgresql" || tables.length === 0) return;
+    await this.db.$executeRawUnsafe(`ANALYZE ${tables.map(quote).join(", ")}`);
+  }
+
   /** The same repository bound to a transaction client. */
   withClient(db: RawSqlClient): SyncRepository {
     return new SyncRepository(db, this.dialect);

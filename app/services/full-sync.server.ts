@@ -68,6 +68,13 @@ export class BulkResultExpiredError extends Error {
 
 const DEFAULT_BATCH_SIZE = 500;
 
+// Tables whose planner statistics go stale while an import fills them.
+const STATISTICS_TABLES: Record<SyncResource, string[]> = {
+  products: ["Product"],
+  customers: ["Customer"],
+  orders: ["Order", "OrderLineItem", "Refund"],
+};
+
 /**
  * Runs (or resumes) the full sync of a shop to completion.
  *
@@ -143,11 +150,16 @@ async function importResource(
 
   const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
   let batch: ParsedRecord[] = [];
+  let statisticsFresh = false;
   const commit = async () => {
     if (batch.length === 0) return;
     const records = batch;
     batch = [];
     await writeBatch(shopDomain, resource, records, runId, checkpoint, deps, runs, now);
+    if (!statisticsFresh) {
+      statisticsFresh = true;
+      await new SyncRepository(deps.db, deps.dialect).refreshStatistics(STATISTICS_TABLES[resource]);
+    }
     deps.onProgress?.({ runId, resource, rows: state.rows });
   };
 
