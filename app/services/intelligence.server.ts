@@ -1,0 +1,606 @@
+/**
+ * Customer intelligence: layers, RFM scores, lifecycle stages, churn risk and
+ * predicted value for every customer of a shop, computed from synced orders by
+ * the pure domain modules (`~/domain/segments`, `~/domain/predictions`,
+ * `~/domain/analytics`) and stored for the admin to read.
+ *
+ * Definitions: docs/decisions/0005-customer-intelligence-models.md. What is
+ * stored and how to call this module: docs/intelligence.md.
+ *
+ * Two writers:
+ * - {@link recomputeShop}: the full pass (refits the models, recomputes the
+ *   baseline, rewrites every customer's row, records layer moves);
+ * - {@link updateCustomer}: one customer after an order, against the stored
+ *   baseline and fitted parameters (no refit), so it gives exactly what the
+ *   full pass would have given that customer with the same baseline.
+ * Readers: {@link getShopInsights}, {@link getCustomerInsight},
+ * {@link listCustomersInLayer}, {@link layerMovementRates}, {@link getRetentionAnalytics}.
+ */
+import { performance } from "node:perf_hooks";
+import type { SqlDialect } from "~/db/adapter.server";
+import { InsightsRepository, type CustomerInsightRow, type InsightsDb } from "~/db/insights-repository.server";
+import { PurchaseHistoryReader } from "~/db/purchase-histories.server";
+import type { PurchaseHistory } from "~/domain/customers/purchase-history";
+import { analyzeRetention, type AnalyticsOptions, type RetentionAnalysis } from "~/domain/analytics";
+import {
+  churnRisk,
+  conditionalExpectedOrderValue,
+  empiricalCustomerEstimate,
+  expectedNextOrderAt,
+  expectedTransactions,
+  medianTimeToNextPurchaseIfAlive,
+  predictShop,
+  predictedLifetimeValue,
+  probabilityAlive,
+  purchaseRateIfAlive,
+  summarise,
+  type ChurnRisk,
+  type CustomerPrediction,
+  type FitDiagnostics,
+} from "~/domain/predictions";
+import {
+  DEFAULT_LAYERS,
+  UNASSIGNED_LAYER_ID,
+  compileLayers,
+  diffLayers,
+  emptyFeatures,
+  explainRule,
+  fillFeatures,
+  layerMap,
+  moveRates,
+  readColumns,
+  renderRule,
+  ruleFields,
+  segmentCustomer,
+  segmentShop,
+  shopNorms,
+  validateLayers,
+  type CompiledLayers,
+  type CustomerFeatures,
+  type LayerAssignment,
+  type LayerDefinition,
+  type MoveRates,
+  type ShopBaseline,
+} from "~/domain/segments";
+import type { PrismaClient } from "~/generated/prisma/client";
+
+/** The database slice this module needs: a Prisma client (not a transaction client: writers open their own). */
+export type IntelligenceDb = InsightsDb & Pick<PrismaClient, "$transaction">;
+
+export interface IntelligenceDeps {
+  db: IntelligenceDb;
+  dialect: SqlDialect;
+}
+
+export interface ComputeDeps extends IntelligenceDeps {
+  /** The instant the figures describe (orders after it are ignored). Passed in: nothing here reads the clock. */
+  asOf: Date;
+  /** Customers per page when loading histories. Default 5,000. */
+  pageCustomers?: number;
+}
+
+/** `updateCustomer` was called before the shop's first `recomputeShop`. */
+export class IntelligenceNotComputedError extends Error {
+  constructor(readonly shopDomain: string) {
+    super(`no customer intelligence computed for ${shopDomain} yet: run recomputeShop first`);
+    this.name = "IntelligenceNotComputedError";
+  }
+}
+
+/** The shop's stored layer set is not valid (hand-edited JSON); the errors say where. */
+export class InvalidLayersError extends Error {
+  constructor(readonly shopDomain: string, readonly errors: { path: string; message: string }[]) {
+    super(`the stored layers of ${shopDomain} are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+    this.name = "InvalidLayersError";
+  }
+}
+
+/** The customer is not synced (or deleted). */
+export class UnknownCustomerError extends Error {
+  constructor(readonly shopDomain: string, readonly customerGid: string) {
+    super(`no customer ${customerGid} in ${shopDomain}`);
+    this.name = "UnknownCustomerError";
+  }
+}
+
+export interface RecomputeSummary {
+  shopDomain: string;
+  asOf: Date;
+  customers: number;
+  /** Customers with at least one counted order. */
+  buyers: number;
+  /** Customers per layer id (every layer of the set, 0 when empty). */
+  layerSizes: Record<string, number>;
+  /** Layer moves recorded by this pass (customers whose stored layer changed). */
+  moves: number;
+  model: "bgnbd" | "empirical";
+  fallbackReason: FitDiagnostics["fallbackReason"];
+  /** Wall-clock milliseconds per phase: load histories, segment, predict, build rows, write (one transaction). */
+  durationsMs: { load: number; segment: number; predict: number; rows: number; write: number; total: number };
+}
+
+/**
+ * The full pass for one shop: loads every customer's purchase history, runs
+ * `segmentShop` (with the shop's stored layer set, or the domain's defaults)
+ * and `predictShop` (refits BG/NBD + Gamma-Gamma or falls back to the
+ * empirical model), then in one transaction rewrites every customer's
+ * `CustomerInsight`, records a `LayerMove` for each customer whose stored layer
+ * changed, deletes the rows of customers deleted since, and saves the
+ * `ShopInsight` (baseline, layers, fit) that {@link updateCustomer} scores against.
+ *
+ * Idempotent: a second pass with the same data and `asOf` writes the same rows and no moves.
+ *
+ * @throws InvalidLayersError when the stored layer set does not validate
+ * @example
+ * const summary = await recomputeShop(shop, { db: prisma, dialect: appDatabaseDialect(), asOf: new Date() });
+ * summary.layerSizes.vip; // 42
+ */
+export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Promise<RecomputeSummary> {
+  const asOfMs = deps.asOf.getTime();
+  const repo = new InsightsRepository(deps.db, deps.dialect);
+  const t0 = performance.now();
+
+  const [histories, stored, currencyCode] = await Promise.all([
+    new PurchaseHistoryReader(deps.db, deps.dialect).all(shopDomain, { pageCustomers: deps.pageCustomers }),
+    repo.shopInsight(shopDomain),
+    repo.shopCurrency(shopDomain),
+  ]);
+  const layers = stored ? parseLayers(shopDomain, stored.layers) : DEFAULT_LAYERS;
+  const t1 = performance.now();
+
+  const segmentation = segmentShop(histories, asOfMs, { layers });
+  const t2 = performance.now();
+
+  const prediction = predictShop(histories, asOfMs);
+  const t3 = performance.now();
+
+  const compiled = compileLayers(layers, segmentation.norms);
+  const rows = insightRows(histories, asOfMs, segmentation.baseline, compiled, segmentation.layerIds, segmentation.layerIndex,
+    prediction.customers, deps.asOf, currencyCode ?? undefined);
+  const t4 = performance.now();
+
+  let moveCount = 0;
+  await deps.db.$transaction(
+    async (tx) => {
+      const txRepo = new InsightsRepository(tx, deps.dialect);
+      const previous = await txRepo.currentLayers(shopDomain);
+      const moves = diffLayers(previous, layerMap(segmentation), asOfMs, layers);
+      await txRepo.upsertCustomerInsights(shopDomain, rows);
+      await txRepo.insertMoves(shopDomain, moves.map((m) => ({
+        customerGid: m.customerId, fromLayer: m.from, toLayer: m.to, direction: m.direction, movedAt: deps.asOf,
+      })));
+      await txRepo.deleteInsightsOfGoneCustomers(shopDomain);
+      await txRepo.saveShopInsight({
+        shopDomain,
+        baseline: JSON.stringify(segmentation.baseline),
+        layers: JSON.stringify(layers),
+        model: prediction.model,
+        fitDiagnostics: JSON.stringify(prediction.fitDiagnostics),
+        computedAt: deps.asOf,
+        durationMs: Math.round(performance.now() - t0),
+      });
+      moveCount = moves.length;
+    },
+    // A large shop's write is one long transaction by design (readers never see half a pass).
+    { timeout: 30 * 60_000, maxWait: 60_000 },
+  );
+  const t5 = performance.now();
+
+  const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10;
+  return {
+    shopDomain,
+    asOf: deps.asOf,
+    customers: histories.length,
+    buyers: prediction.customers.length,
+    layerSizes: segmentation.layerSizes,
+    moves: moveCount,
+    model: prediction.model,
+    fallbackReason: prediction.fitDiagnostics.fallbackReason,
+    durationsMs: { load: ms(t0, t1), segment: ms(t1, t2), predict: ms(t2, t3), rows: ms(t3, t4), write: ms(t4, t5), total: ms(t0, t5) },
+  };
+}
+
+export interface CustomerUpdate {
+  customerGid: string;
+  layerId: string;
+  previousLayerId: string | null;
+  /** The move recorded, if the layer changed. */
+  move: { from: string | null; to: string; direction: string } | null;
+  orders: number;
+  /** Time spent in domain code (segment + predict + row), ms: the part that must stay under ~5 ms. */
+  computeMs: number;
+  /** Whole call including database round trips, ms. */
+  totalMs: number;
+}
+
+/**
+ * Re-scores one customer (after an order, a refund, a cancellation) against
+ * the shop's stored baseline, layer set and fitted parameters, without a
+ * refit: layer with reason, RFM, lifecycle stage, P(alive), expected orders,
+ * predicted value, churn risk. Writes the customer's row and, when the layer
+ * changed, one `LayerMove`, in one transaction.
+ *
+ * A customer with no stored row yet (signed up since the last pass) gets one
+ * and no move: entries are not moves (as in `diffLayers`).
+ *
+ * @throws IntelligenceNotComputedError before the shop's first recomputeShop
+ * @throws UnknownCustomerError when the customer is not synced or is deleted
+ */
+export async function updateCustomer(shopDomain: string, customerGid: string, deps: ComputeDeps): Promise<CustomerUpdate> {
+  const started = performance.now();
+  const asOfMs = deps.asOf.getTime();
+  const repo = new InsightsRepository(deps.db, deps.dialect);
+  const reader = new PurchaseHistoryReader(deps.db, deps.dialect);
+  const [stored, history, currencyCode] = await Promise.all([
+    repo.shopInsight(shopDomain),
+    reader.historyOf(shopDomain, customerGid),
+    repo.shopCurrency(shopDomain),
+  ]);
+  if (!stored) throw new IntelligenceNotComputedError(shopDomain);
+  if (!history) throw new UnknownCustomerError(shopDomain, customerGid);
+  const model = storedModel(shopDomain, stored);
+
+  const computeStart = performance.now();
+  const { row, assignment } = scoreOne(history, asOfMs, model, deps.asOf, currencyCode ?? undefined);
+  const computeMs = performance.now() - computeStart;
+
+  let previousLayerId: string | null = null;
+  let move: CustomerUpdate["move"] = null;
+  await deps.db.$transaction(async (tx) => {
+    const txRepo = new InsightsRepository(tx, deps.dialect);
+    const before = await txRepo.customerInsight(shopDomain, customerGid);
+    previousLayerId = before?.layerId ?? null;
+    await txRepo.upsertCustomerInsights(shopDomain, [row]);
+    if (before) {
+      const [m] = diffLayers(new Map([[customerGid, before.layerId]]), new Map([[customerGid, assignment.layerId]]), asOfMs, model.layers);
+      if (m) {
+        move = { from: m.from, to: m.to, direction: m.direction };
+        await txRepo.insertMoves(shopDomain, [{ customerGid, fromLayer: m.from, toLayer: m.to, direction: m.direction, movedAt: deps.asOf }]);
+      }
+    }
+  });
+  return {
+    customerGid, layerId: assignment.layerId, previousLayerId, move, orders: row.orders,
+    computeMs, totalMs: performance.now() - started,
+  };
+}
+
+// ---------------------------------------------------------------- readers
+
+export interface LayerSummary {
+  id: string;
+  name: string;
+  description: string;
+  rank: number;
+  customers: number;
+}
+
+export interface ShopInsights {
+  shopDomain: string;
+  /** The as-of instant of the last full pass. */
+  computedAt: Date;
+  durationMs: number;
+  customers: number;
+  /** The shop's layers by priority, each with its current size (single-customer updates included), then "unassigned" if any. */
+  layers: LayerSummary[];
+  model: "bgnbd" | "empirical";
+  fitDiagnostics: FitDiagnostics;
+  baseline: ShopBaseline;
+}
+
+/**
+ * The shop's intelligence overview for the admin: layer sizes with names,
+ * the model in use with its diagnostics, when it was computed. Null before the first pass.
+ */
+export async function getShopInsights(shopDomain: string, deps: IntelligenceDeps): Promise<ShopInsights | null> {
+  const repo = new InsightsRepository(deps.db, deps.dialect);
+  const [stored, sizes] = await Promise.all([repo.shopInsight(shopDomain), repo.layerSizes(shopDomain)]);
+  if (!stored) return null;
+  const model = storedModel(shopDomain, stored);
+  const layers: LayerSummary[] = model.layers.map((l) => ({
+    id: l.id, name: l.name, description: l.description, rank: l.rank, customers: sizes[l.id] ?? 0,
+  }));
+  const known = new Set(layers.map((l) => l.id));
+  for (const [id, customers] of Object.entries(sizes)) {
+    if (!known.has(id)) layers.push({ id, name: id === UNASSIGNED_LAYER_ID ? "Unassigned" : id, description: "", rank: -1, customers });
+  }
+  return {
+    shopDomain,
+    computedAt: stored.computedAt,
+    durationMs: stored.durationMs,
+    customers: Object.values(sizes).reduce((a, b) => a + b, 0),
+    layers,
+    model: model.model,
+    fitDiagnostics: model.fitDiagnostics,
+    baseline: model.baseline,
+  };
+}
+
+export interface CustomerInsightView {
+  customerGid: string;
+  layer: { id: string; name: string };
+  /** Why this layer: the rule in words, the values it read, and a sentence with both. */
+  layerReason: LayerAssignment["reason"];
+  lifecycleStage: string;
+  rfm: { r: number | null; f: number | null; m: number | null };
+  recencyDays: number | null;
+  orders: number;
+  aovMinor: number | null;
+  monetaryMinor: number;
+  prediction: null | {
+    pAlive: number;
+    expectedOrders: { next30Days: number; next90Days: number; next365Days: number };
+    expectedOrderValueMinor: number;
+    predictedLtvMinor: number;
+    churnRisk: ChurnRisk;
+    expectedNextOrderAt: Date | null;
+  };
+  computedAt: Date;
+  /** The customer's latest layer moves, newest first. */
+  recentMoves: { from: string | null; to: string; direction: string; movedAt: Date }[];
+}
+
+/** Everything stored about one customer, reasons parsed (and put in words). Null when none is stored. */
+export async function getCustomerInsight(shopDomain: string, customerGid: string, deps: IntelligenceDeps): Promise<CustomerInsightView | null> {
+  const repo = new InsightsRepository(deps.db, deps.dialect);
+  const [row, stored, moves, currencyCode] = await Promise.all([
+    repo.customerInsight(shopDomain, customerGid),
+    repo.shopInsight(shopDomain),
+    repo.movesOf(shopDomain, customerGid),
+    repo.shopCurrency(shopDomain),
+  ]);
+  if (!row) return null;
+  const model = stored ? storedModel(shopDomain, stored) : null;
+  const layer = model?.layers.find((l) => l.id === row.layerId);
+  const reason = JSON.parse(row.layerReason) as StoredLayerReason;
+  const explanation =
+    reason.explanation ??
+    (layer && model
+      ? explainRule(layer.rule, reason.values as unknown as CustomerFeatures, shopNorms(model.baseline), { currencyCode: currencyCode ?? undefined })
+      : "No layer's rule matched this customer");
+  const num = (v: bigint | null) => (v === null ? null : Number(v));
+  return {
+    customerGid,
+    layer: { id: row.layerId, name: layer?.name ?? row.layerId },
+    layerReason: { matchedRule: reason.matchedRule, values: reason.values, explanation },
+    lifecycleStage: row.lifecycleStage,
+    rfm: { r: row.r, f: row.f, m: row.m },
+    recencyDays: row.recencyDays,
+    orders: row.orders,
+    aovMinor: num(row.aovMinor),
+    monetaryMinor: Number(row.monetaryMinor),
+    prediction:
+      row.pAlive === null
+        ? null
+        : {
+            pAlive: row.pAlive,
+            expectedOrders: { next30Days: row.expectedOrders30 ?? 0, next90Days: row.expectedOrders90 ?? 0, next365Days: row.expectedOrders365 ?? 0 },
+            expectedOrderValueMinor: num(row.expectedOrderValueMinor) ?? 0,
+            predictedLtvMinor: num(row.predictedLtvMinor) ?? 0,
+            churnRisk: { level: row.churnRisk as ChurnRisk["level"], reasons: row.churnReason ? JSON.parse(row.churnReason) : [] },
+            expectedNextOrderAt: row.expectedNextOrderAt,
+          },
+    computedAt: row.computedAt,
+    recentMoves: moves.map((m) => ({ from: m.fromLayer, to: m.toLayer, direction: m.direction, movedAt: m.movedAt })),
+  };
+}
+
+export interface LayerPage {
+  customers: { customerGid: string; lifecycleStage: string; orders: number; monetaryMinor: number; churnRisk: string | null; predictedLtvMinor: number | null }[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * A layer's customers, `take` at a time (default 50, at most 500), by customer
+ * id; keyset pagination, so deep pages cost the same as the first.
+ */
+export async function listCustomersInLayer(
+  shopDomain: string,
+  layerId: string,
+  deps: IntelligenceDeps & { cursor?: string | null; take?: number },
+): Promise<LayerPage> {
+  const take = Math.min(500, Math.max(1, deps.take ?? 50));
+  const rows = await new InsightsRepository(deps.db, deps.dialect).customersInLayer(shopDomain, layerId, deps.cursor ?? null, take + 1);
+  const page = rows.slice(0, take);
+  return {
+    customers: page.map((r) => ({
+      customerGid: r.customerGid, lifecycleStage: r.lifecycleStage, orders: r.orders, monetaryMinor: Number(r.monetaryMinor),
+      churnRisk: r.churnRisk, predictedLtvMinor: r.predictedLtvMinor === null ? null : Number(r.predictedLtvMinor),
+    })),
+    nextCursor: rows.length > take ? page[page.length - 1].customerGid : null,
+  };
+}
+
+/**
+ * Upgrade / downgrade rates between layers over `[from, to)` (the domain's
+ * `moveRates`). The denominators are the layer sizes at `from`, rebuilt from
+ * the current layers by undoing the moves recorded since `from`; customers
+ * who joined after `from` are counted in their current layer.
+ */
+export async function layerMovementRates(
+  shopDomain: string,
+  deps: IntelligenceDeps & { from: Date; to: Date },
+): Promise<MoveRates> {
+  const repo = new InsightsRepository(deps.db, deps.dialect);
+  const [current, since] = await Promise.all([repo.currentLayers(shopDomain), repo.movesBetween(shopDomain, { from: deps.from })]);
+  const start = new Map(current);
+  for (let i = since.length - 1; i >= 0; i--) {
+    const m = since[i];
+    if (m.fromLayer === null) start.delete(m.customerGid);
+    else start.set(m.customerGid, m.fromLayer);
+  }
+  const moves = since
+    .filter((m) => m.fromLayer !== null)
+    .map((m) => ({ customerId: m.customerGid, from: m.fromLayer as string, to: m.toLayer, at: m.movedAt.getTime(), direction: m.direction as "up" | "down" | "lateral" }));
+  return moveRates(moves, { fromAt: deps.from.getTime(), toAt: deps.to.getTime() }, start);
+}
+
+/**
+ * Cohorts, 30/60/90-day retention, LTV by horizon, time to second order and
+ * repeat rates (the domain's `analyzeRetention`) over the shop's purchase
+ * histories as of `asOf`. Computed on demand (not stored): about one history
+ * load plus a pass over the orders.
+ */
+export async function getRetentionAnalytics(
+  shopDomain: string,
+  deps: IntelligenceDeps & { asOf: Date; options?: Omit<AnalyticsOptions, "asOf"> },
+): Promise<RetentionAnalysis> {
+  const histories = await new PurchaseHistoryReader(deps.db, deps.dialect).all(shopDomain);
+  return analyzeRetention(histories, { ...deps.options, asOf: deps.asOf.getTime() });
+}
+
+// ---------------------------------------------------------------- internals
+
+interface StoredLayerReason {
+  matchedRule: string;
+  values: LayerAssignment["reason"]["values"];
+  /** Written by single-customer updates; the full pass leaves it to the reader (rendered from values). */
+  explanation?: string;
+}
+
+interface StoredModel {
+  baseline: ShopBaseline;
+  layers: readonly LayerDefinition[];
+  compiled: CompiledLayers;
+  model: "bgnbd" | "empirical";
+  fitDiagnostics: FitDiagnostics;
+}
+
+function parseLayers(shopDomain: string, json: string): readonly LayerDefinition[] {
+  const layers: unknown = JSON.parse(json);
+  const errors = validateLayers(layers);
+  if (errors.length > 0) throw new InvalidLayersError(shopDomain, errors);
+  return layers as LayerDefinition[];
+}
+
+function storedModel(shopDomain: string, stored: { baseline: string; layers: string; model: string; fitDiagnostics: string }): StoredModel {
+  const baseline = JSON.parse(stored.baseline) as ShopBaseline;
+  const layers = parseLayers(shopDomain, stored.layers);
+  return {
+    baseline,
+    layers,
+    compiled: compileLayers(layers, shopNorms(baseline)),
+    model: stored.model === "bgnbd" ? "bgnbd" : "empirical",
+    fitDiagnostics: JSON.parse(stored.fitDiagnostics) as FitDiagnostics,
+  };
+}
+
+/** Rows for the full pass: features from the same columns `segmentShop` reads, layers from its result. */
+function insightRows(
+  histories: readonly PurchaseHistory[],
+  asOfMs: number,
+  baseline: ShopBaseline,
+  compiled: CompiledLayers,
+  layerIds: readonly string[],
+  layerIndex: Uint16Array,
+  predictions: readonly CustomerPrediction[],
+  computedAt: Date,
+  currencyCode: string | undefined,
+): CustomerInsightRow[] {
+  const cols = readColumns(histories, asOfMs);
+  const byId = new Map(compiled.layers.map((l) => [l.id, l]));
+  // The rule in words is the same for everyone in a layer: render it once per layer.
+  const rendered = new Map<string, { text: string; fields: (keyof CustomerFeatures)[] }>();
+  for (const l of compiled.layers) rendered.set(l.id, { text: renderRule(l.rule, { norms: compiled.norms, currencyCode }), fields: ruleFields(l.rule) });
+  const row = emptyFeatures();
+  const out: CustomerInsightRow[] = new Array(histories.length);
+  let j = 0; // predictShop keeps input order and leaves out customers without orders
+  for (let i = 0; i < histories.length; i++) {
+    const id = histories[i].customerId;
+    fillFeatures(row, id, cols.orders[i], cols.recencyDays[i], cols.daysSinceFirstOrder[i], cols.daysSinceCreated[i],
+      cols.monetaryMinor[i], cols.aovMinor[i], baseline);
+    const layerId = layerIds[layerIndex[i]];
+    const layer = byId.get(layerId);
+    let reason: StoredLayerReason;
+    if (layer) {
+      const r = rendered.get(layerId)!;
+      const values: StoredLayerReason["values"] = {};
+      for (const f of r.fields) values[f] = row[f];
+      reason = { matchedRule: r.text, values };
+    } else {
+      reason = { matchedRule: "none", values: {}, explanation: "No layer's rule matched this customer" };
+    }
+    const p = j < predictions.length && predictions[j].customerId === id ? predictions[j++] : null;
+    out[i] = toRow(row, layerId, reason, p, computedAt);
+  }
+  return out;
+}
+
+function toRow(x: CustomerFeatures, layerId: string, reason: StoredLayerReason, p: CustomerPrediction | null, computedAt: Date): CustomerInsightRow {
+  return {
+    customerGid: x.customerId,
+    layerId,
+    lifecycleStage: x.lifecycleStage,
+    r: x.r, f: x.f, m: x.m,
+    recencyDays: x.recencyDays,
+    orders: x.orders,
+    aovMinor: x.aovMinor === null ? null : Math.round(x.aovMinor),
+    monetaryMinor: Math.round(x.monetaryMinor),
+    pAlive: p?.pAlive ?? null,
+    expectedOrders30: p?.expectedOrders.next30Days ?? null,
+    expectedOrders90: p?.expectedOrders.next90Days ?? null,
+    expectedOrders365: p?.expectedOrders.next365Days ?? null,
+    expectedOrderValueMinor: p?.expectedOrderValueMinor ?? null,
+    predictedLtvMinor: p?.predictedLtvMinor ?? null,
+    churnRisk: p?.churnRisk.level ?? null,
+    churnReason: p ? JSON.stringify(p.churnRisk.reasons) : null,
+    expectedNextOrderAt: p?.expectedNextOrderAt == null ? null : new Date(p.expectedNextOrderAt),
+    layerReason: JSON.stringify(reason),
+    computedAt,
+  };
+}
+
+/** One customer against the stored model: the single-customer update's domain step. */
+function scoreOne(history: PurchaseHistory, asOfMs: number, model: StoredModel, computedAt: Date, currencyCode: string | undefined) {
+  const { features, assignment } = segmentCustomer(history, model.baseline, asOfMs, model.compiled, { currencyCode });
+  const prediction = predictOne(history, asOfMs, model);
+  const reason: StoredLayerReason = { ...assignment.reason };
+  return { row: toRow(features, assignment.layerId, reason, prediction, computedAt), assignment };
+}
+
+/**
+ * One customer's prediction with the stored fit: the same steps as
+ * `predictShop` does per customer (predict-shop.ts, `predictCustomer`) with
+ * its default options. Kept in step by a test comparing it with a full pass.
+ * TODO(domain): export a single-customer `predictCustomer(summary, asOf, fit)`
+ * from ~/domain/predictions and call it here instead.
+ */
+function predictOne(history: PurchaseHistory, asOf: number, model: StoredModel): CustomerPrediction | null {
+  const [s] = summarise([history], asOf, "days");
+  if (!s) return null;
+  const diag = model.fitDiagnostics;
+  const bgNbd = model.model === "bgnbd" ? diag.params : null;
+  const gammaGamma = diag.valueModel.model === "gamma-gamma" ? diag.valueModel.params : null;
+  const daysSinceLastOrder = s.T - s.tx;
+  const fallback = empiricalCustomerEstimate(diag.empirical, s);
+  let pAlive: number;
+  let within: (days: number) => number;
+  let expectedGapDays: number | null;
+  let medianWait: number | null;
+  if (bgNbd) {
+    pAlive = probabilityAlive(bgNbd, s.x, s.tx, s.T);
+    within = (days) => expectedTransactions(bgNbd, days, s.x, s.tx, s.T);
+    expectedGapDays = 1 / purchaseRateIfAlive(bgNbd, s.x, s.T);
+    medianWait = medianTimeToNextPurchaseIfAlive(bgNbd, s.x, s.T);
+  } else {
+    ({ pAlive, expectedGapDays } = fallback);
+    within = fallback.expectedPurchasesWithin;
+    medianWait = fallback.medianWaitDaysIfAlive;
+  }
+  const orderValue = gammaGamma ? conditionalExpectedOrderValue(gammaGamma, s.x, s.meanRepeatValueMinor) : fallback.expectedOrderValueMinor;
+  const ltv = predictedLifetimeValue(within, orderValue, { horizonDays: 365, monthlyDiscountRate: 0.01 });
+  const next = expectedNextOrderAt({ asOf, pAlive, medianWaitDaysIfAlive: medianWait });
+  return {
+    customerId: s.customerId,
+    pAlive,
+    expectedOrders: { next30Days: within(30), next90Days: within(90), next365Days: within(365) },
+    expectedOrderValueMinor: Math.round(orderValue),
+    predictedLtvMinor: Math.round(ltv),
+    churnRisk: churnRisk({ pAlive, daysSinceLastOrder, expectedGapDays }),
+    daysSinceLastOrder,
+    expectedGapDays,
+    expectedNextOrderAt: next.at,
+    nextOrderBasis: next.basis,
+  };
+}
