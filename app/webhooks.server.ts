@@ -5,7 +5,8 @@
  */
 import { appDatabaseDialect, prisma } from "./db.server";
 import { logger } from "./logger.server";
-import { applyShopWebhook, MalformedWebhookError } from "./services/shop-webhooks.server";
+import { IntelligenceNotComputedError, UnknownCustomerError, updateCustomer } from "./services/intelligence.server";
+import { applyShopWebhook, MalformedWebhookError, normaliseTopic } from "./services/shop-webhooks.server";
 import { authenticate } from "./shopify.server";
 
 export async function receiveSyncWebhook(request: Request): Promise<Response> {
@@ -16,6 +17,7 @@ export async function receiveSyncWebhook(request: Request): Promise<Response> {
       { db: prisma, dialect: appDatabaseDialect() },
     );
     logger.info("webhook", { shop, topic: String(topic), eventId: eventId ?? webhookId, outcome });
+    if (outcome === "processed") await refreshCustomerInsight(shop, String(topic), payload);
     return new Response(null, { status: 200 });
   } catch (error) {
     if (error instanceof MalformedWebhookError) {
@@ -23,5 +25,26 @@ export async function receiveSyncWebhook(request: Request): Promise<Response> {
       return new Response(error.message, { status: 400 });
     }
     throw error;
+  }
+}
+
+/**
+ * An order moved a customer: rescore them now (a few ms) rather than at the
+ * next full pass. Best effort: the scheduled recompute catches anything missed.
+ */
+async function refreshCustomerInsight(shop: string, topic: string, payload: unknown): Promise<void> {
+  const normalised = normaliseTopic(topic);
+  if (!normalised.startsWith("orders/") && normalised !== "refunds/create") return;
+  const order = payload as { customer?: { admin_graphql_api_id?: unknown }; updated_at?: unknown } | null;
+  const customerGid = order?.customer?.admin_graphql_api_id;
+  if (typeof customerGid !== "string") return;
+  // Never before the order that triggered this: Shopify's clock may run ahead of ours.
+  const changedAt = typeof order?.updated_at === "string" ? Date.parse(order.updated_at) : NaN;
+  const asOf = new Date(Number.isNaN(changedAt) ? Date.now() : Math.max(Date.now(), changedAt));
+  try {
+    await updateCustomer(shop, customerGid, { db: prisma, dialect: appDatabaseDialect(), asOf });
+  } catch (error) {
+    if (error instanceof IntelligenceNotComputedError || error instanceof UnknownCustomerError) return;
+    logger.warn("customer insight not refreshed", { shop, topic: normalised, error: error instanceof Error ? error.message : String(error) });
   }
 }

@@ -8,6 +8,7 @@ import { EventEmitter } from "node:events";
 import { appDatabaseDialect, prisma } from "~/db.server";
 import { logger } from "~/logger.server";
 import { runFullSync } from "~/services/full-sync.server";
+import { recomputeShop } from "~/services/intelligence.server";
 import { runReconciliation } from "~/services/reconcile.server";
 import { AdminClient } from "~/shopify/admin-client.server";
 import { AdminAuthError } from "~/shopify/errors";
@@ -47,6 +48,13 @@ async function fullSync(shopDomain: string, options: { force?: boolean }): Promi
     onProgress: ({ resource, rows }) => logger.debug("sync progress", { shop: shopDomain, resource, rows }),
   });
   logger.info("full sync finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed, status: run.status });
+  await recomputeInsights(shopDomain);
+}
+
+/** Layers, scores and predictions for the whole shop, after the data under them changed. */
+async function recomputeInsights(shopDomain: string): Promise<void> {
+  const summary = await recomputeShop(shopDomain, { db: prisma, dialect: appDatabaseDialect(), asOf: new Date() });
+  logger.info("insights recomputed", { shop: shopDomain, customers: summary.customers, moves: summary.moves, model: summary.model });
 }
 
 /**
@@ -59,6 +67,7 @@ export function startCatchUpSync(shopDomain: string): Promise<void> {
     if (!full) return fullSync(shopDomain, { force: true });
     const run = await runReconciliation(shopDomain, { db: prisma, dialect: appDatabaseDialect(), client: await clientFor(shopDomain) });
     logger.info("reconciliation finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed });
+    await recomputeInsights(shopDomain);
   });
 }
 

@@ -41,6 +41,8 @@ describe("sync runner", () => {
     const run = await db.prisma.syncRun.findUniqueOrThrow({ where: { id: "dead-run" } });
     expect([run.status, run.attempts]).toEqual(["completed", 1]);
     await expectDatabaseToMatchStore(db.prisma, devStore.store);
+    // The finished sync recomputed every customer's layer and predictions.
+    expect(await db.prisma.customerInsight.count()).toBe(await db.prisma.customer.count());
   });
 
   it("GIVEN a shop last synced 7 hours ago WHEN the schedule ticks THEN it is reconciled; a fresh one is left alone", async () => {

@@ -186,4 +186,20 @@ describe("webhooks after the first sync", () => {
     expect(stored.deletedAt).not.toBeNull();
     expect(stored.tags).not.toBe("late");
   });
+
+  it("GIVEN computed insights WHEN a customer's order webhook arrives THEN their insight is rescored at once", async () => {
+    const { recomputeShop } = await import("~/services/intelligence.server");
+    await recomputeShop(devStore.shop, { db: db.prisma, dialect: dialectOf(db.url), asOf: new Date() });
+    const customer = devStore.store.customers().find((c) => devStore.store.ordersOfCustomer(c.id).filter((o) => o.financialStatus === "PAID").length === 1)!;
+    const key = { shopDomain_customerGid: { shopDomain: devStore.shop, customerGid: gid("Customer", customer.id) } };
+    const before = await db.prisma.customerInsight.findUniqueOrThrow({ where: key });
+
+    const variant = devStore.store.products()[0].variants[0];
+    devStore.store.createOrder({ customerId: customer.id, lines: [{ variantId: variant.id, quantity: 1 }], financialStatus: "PAID" });
+    await devStore.server.sender.flush();
+
+    const after = await db.prisma.customerInsight.findUniqueOrThrow({ where: key });
+    expect(after.orders).toBe(before.orders + 1);
+    expect(after.computedAt.getTime()).toBeGreaterThan(before.computedAt.getTime());
+  });
 });
