@@ -23,20 +23,14 @@ import { PurchaseHistoryReader } from "~/db/purchase-histories.server";
 import type { PurchaseHistory } from "~/domain/customers/purchase-history";
 import { analyzeRetention, type AnalyticsOptions, type RetentionAnalysis } from "~/domain/analytics";
 import {
-  churnRisk,
-  conditionalExpectedOrderValue,
-  empiricalCustomerEstimate,
-  expectedNextOrderAt,
-  expectedTransactions,
-  medianTimeToNextPurchaseIfAlive,
-  predictShop,
-  predictedLifetimeValue,
-  probabilityAlive,
-  purchaseRateIfAlive,
-  summarise,
   type ChurnRisk,
   type CustomerPrediction,
   type FitDiagnostics,
+  churnRisk,
+  expectedNextOrderAt,
+  predictCustomer,
+  predictShop,
+  summarise,
 } from "~/domain/predictions";
 import {
   DEFAULT_LAYERS,
@@ -559,48 +553,12 @@ function scoreOne(history: PurchaseHistory, asOfMs: number, model: StoredModel, 
   return { row: toRow(features, assignment.layerId, reason, prediction, computedAt), assignment };
 }
 
-/**
- * One customer's prediction with the stored fit: the same steps as
- * `predictShop` does per customer (predict-shop.ts, `predictCustomer`) with
- * its default options. Kept in step by a test comparing it with a full pass.
- * TODO(domain): export a single-customer `predictCustomer(summary, asOf, fit)`
- * from ~/domain/predictions and call it here instead.
- */
+/** One customer's prediction with the stored fit (no refit), as the full pass computes it. */
 function predictOne(history: PurchaseHistory, asOf: number, model: StoredModel): CustomerPrediction | null {
   const [s] = summarise([history], asOf, "days");
   if (!s) return null;
   const diag = model.fitDiagnostics;
   const bgNbd = model.model === "bgnbd" ? diag.params : null;
   const gammaGamma = diag.valueModel.model === "gamma-gamma" ? diag.valueModel.params : null;
-  const daysSinceLastOrder = s.T - s.tx;
-  const fallback = empiricalCustomerEstimate(diag.empirical, s);
-  let pAlive: number;
-  let within: (days: number) => number;
-  let expectedGapDays: number | null;
-  let medianWait: number | null;
-  if (bgNbd) {
-    pAlive = probabilityAlive(bgNbd, s.x, s.tx, s.T);
-    within = (days) => expectedTransactions(bgNbd, days, s.x, s.tx, s.T);
-    expectedGapDays = 1 / purchaseRateIfAlive(bgNbd, s.x, s.T);
-    medianWait = medianTimeToNextPurchaseIfAlive(bgNbd, s.x, s.T);
-  } else {
-    ({ pAlive, expectedGapDays } = fallback);
-    within = fallback.expectedPurchasesWithin;
-    medianWait = fallback.medianWaitDaysIfAlive;
-  }
-  const orderValue = gammaGamma ? conditionalExpectedOrderValue(gammaGamma, s.x, s.meanRepeatValueMinor) : fallback.expectedOrderValueMinor;
-  const ltv = predictedLifetimeValue(within, orderValue, { horizonDays: 365, monthlyDiscountRate: 0.01 });
-  const next = expectedNextOrderAt({ asOf, pAlive, medianWaitDaysIfAlive: medianWait });
-  return {
-    customerId: s.customerId,
-    pAlive,
-    expectedOrders: { next30Days: within(30), next90Days: within(90), next365Days: within(365) },
-    expectedOrderValueMinor: Math.round(orderValue),
-    predictedLtvMinor: Math.round(ltv),
-    churnRisk: churnRisk({ pAlive, daysSinceLastOrder, expectedGapDays }),
-    daysSinceLastOrder,
-    expectedGapDays,
-    expectedNextOrderAt: next.at,
-    nextOrderBasis: next.basis,
-  };
+  return predictCustomer(s, asOf, bgNbd, gammaGamma, diag.empirical, {});
 }

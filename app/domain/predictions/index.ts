@@ -42,6 +42,7 @@ export {
 } from "./gamma-gamma";
 export {
   predictShop,
+  predictCustomer,
   type CustomerPrediction,
   type FallbackReason,
   type FitDiagnostics,

@@ -187,7 +187,12 @@ function fitValueModel(
   }
 }
 
-function predictCustomer(
+/**
+ * One customer's predictions from an already-fitted shop model: what
+ * `predictShop` does per customer, exported so a single customer can be
+ * rescored after an order without refitting.
+ */
+export function predictCustomer(
   s: CustomerSummary,
   asOf: number,
   bgNbd: BgNbdParams | null,
