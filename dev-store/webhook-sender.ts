@@ -7,6 +7,7 @@
  * same event id, reordering, delay) so the app's handlers meet what production
  * sends them.
  */
+import { Rng } from "./rng";
 import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -129,17 +130,6 @@ export interface SendOptions {
   url?: string;
 }
 
-/** mulberry32: small, seedable, good enough for chaos decisions. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Waits `ms`, or less when `signal` aborts (so close() never waits out a back-off). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -173,7 +163,8 @@ export class WebhookSender implements WebhookSubscriptionsApi {
   constructor(options: WebhookSenderOptions) {
     this.options = options;
     this.declarative = options.subscriptions ?? readAppConfig().subscriptions;
-    this.random = seededRandom(options.chaos?.seed ?? 1);
+    const rng = new Rng(options.chaos?.seed ?? 1);
+    this.random = () => rng.next();
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.clock = options.clock ?? (() => new Date());
   }

@@ -3,21 +3,10 @@
  * data. Pure: the same seed gives the same customers.
  */
 import type { BgNbdParams, RfmObservation } from "./bg-nbd";
+import { seededRandom, type Random } from "../random";
 
-/** A uniform [0, 1) generator. */
-export type Random = () => number;
+export { seededRandom, type Random };
 
-/** mulberry32 (Tommy Ettinger's 32-bit generator): small, fast, fine for simulation. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function standardNormal(random: Random): number {
   // Box-Muller; 1 − u keeps the log argument in (0, 1].

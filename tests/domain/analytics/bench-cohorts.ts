@@ -6,17 +6,8 @@
  */
 import { DAY_MS, type PurchaseHistory } from "~/domain/customers/purchase-history";
 import { analyzeRetention } from "~/domain/analytics";
+import { seededRandom as mulberry32 } from "~/domain/random";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const customers = Number(process.argv[2] ?? 1_000_000);
 const random = mulberry32(42);

@@ -4,18 +4,10 @@
  * years before `asOf`.
  */
 import { DAY_MS, type PurchaseHistory } from "~/domain/customers/purchase-history";
+import { seededRandom as rng } from "~/domain/random";
 
-/** Mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
+
 
 export function syntheticShop(customers: number, asOf: number, seed = 1): PurchaseHistory[] {
   const random = rng(seed);
