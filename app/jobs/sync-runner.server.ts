@@ -8,9 +8,10 @@ import { EventEmitter } from "node:events";
 import { appDatabaseDialect, prisma } from "~/db.server";
 import { logger } from "~/logger.server";
 import { runFullSync } from "~/services/full-sync.server";
+import { writeBackInsights } from "~/services/insight-writeback.server";
 import { recomputeShop } from "~/services/intelligence.server";
 import { runReconciliation } from "~/services/reconcile.server";
-import { AdminClient } from "~/shopify/admin-client.server";
+import { AdminClient, DEFAULT_IDEMPOTENT_MUTATIONS } from "~/shopify/admin-client.server";
 import { AdminAuthError } from "~/shopify/errors";
 import { adminBulkSource } from "~/shopify/bulk-source.server";
 
@@ -48,13 +49,19 @@ async function fullSync(shopDomain: string, options: { force?: boolean }): Promi
     onProgress: ({ resource, rows }) => logger.debug("sync progress", { shop: shopDomain, resource, rows }),
   });
   logger.info("full sync finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed, status: run.status });
-  await recomputeInsights(shopDomain);
+  await recomputeInsights(shopDomain, client);
 }
 
-/** Layers, scores and predictions for the whole shop, after the data under them changed. */
-async function recomputeInsights(shopDomain: string): Promise<void> {
-  const summary = await recomputeShop(shopDomain, { db: prisma, dialect: appDatabaseDialect(), asOf: new Date() });
+/**
+ * Layers, scores and predictions for the whole shop, after the data under
+ * them changed; then the changed ones written back to Shopify's customer metafields.
+ */
+async function recomputeInsights(shopDomain: string, client: AdminClient): Promise<void> {
+  const deps = { db: prisma, dialect: appDatabaseDialect() };
+  const summary = await recomputeShop(shopDomain, { ...deps, asOf: new Date() });
   logger.info("insights recomputed", { shop: shopDomain, customers: summary.customers, moves: summary.moves, model: summary.model });
+  const written = await writeBackInsights(shopDomain, { ...deps, client });
+  logger.info("insights written to Shopify", { shop: shopDomain, written: written.written, failed: written.failed, requests: written.requests });
 }
 
 /**
@@ -65,9 +72,10 @@ export function startCatchUpSync(shopDomain: string): Promise<void> {
   return runExclusive(shopDomain, async () => {
     const full = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: "completed" } });
     if (!full) return fullSync(shopDomain, { force: true });
-    const run = await runReconciliation(shopDomain, { db: prisma, dialect: appDatabaseDialect(), client: await clientFor(shopDomain) });
+    const client = await clientFor(shopDomain);
+    const run = await runReconciliation(shopDomain, { db: prisma, dialect: appDatabaseDialect(), client });
     logger.info("reconciliation finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed });
-    await recomputeInsights(shopDomain);
+    await recomputeInsights(shopDomain, client);
   });
 }
 
@@ -92,7 +100,12 @@ function runExclusive(shopDomain: string, work: () => Promise<void>): Promise<vo
 async function clientFor(shopDomain: string): Promise<AdminClient> {
   const session = await prisma.session.findFirst({ where: { shop: shopDomain, isOnline: false } });
   if (!session) throw new Error(`No offline session for ${shopDomain}: the shop must install the app first`);
-  return new AdminClient({ shop: shopDomain, accessToken: session.accessToken });
+  return new AdminClient({
+    shop: shopDomain,
+    accessToken: session.accessToken,
+    // Setting the same metafield values twice is harmless: safe to resend after a 5xx.
+    idempotentMutations: [...DEFAULT_IDEMPOTENT_MUTATIONS, "CustomerInsightMetafieldsSet"],
+  });
 }
 
 /** The bulk_operations/finish webhook: wake the sync waiting on that shop's operation. */

@@ -116,6 +116,9 @@ type Outcome =
  * const client = new AdminClient({ shop: session.shop, accessToken: session.accessToken });
  * const { shop } = await client.request(ShopInfo); // typed from codegen
  */
+/** Mutations safe to resend after an ambiguous failure (a duplicate bulk start only costs an extra export). */
+export const DEFAULT_IDEMPOTENT_MUTATIONS: readonly string[] = ["BulkOperationRunQuery", "BulkOperationCancel"];
+
 export class AdminClient {
   readonly shop: string;
   readonly apiVersion: string;
@@ -159,7 +162,7 @@ export class AdminClient {
     this.defaultCost = options.defaultCost ?? 50;
     this.baseBackoffMs = options.baseBackoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
-    this.idempotentMutations = new Set(options.idempotentMutations ?? ["BulkOperationRunQuery", "BulkOperationCancel"]);
+    this.idempotentMutations = new Set(options.idempotentMutations ?? DEFAULT_IDEMPOTENT_MUTATIONS);
     this.graphql = new GraphQLClient(this.endpoint, {
       headers: { "X-Shopify-Access-Token": options.accessToken },
       // Errors come back in the response (with extensions.cost) instead of

@@ -82,10 +82,17 @@ export function expectedState(store: DevStore) {
   };
 }
 
-/** Asserts the database holds exactly the dev store's customers, orders, line items, refunds and products. */
-export async function expectDatabaseToMatchStore(prisma: PrismaClient, store: DevStore): Promise<void> {
+/**
+ * Asserts the database holds exactly the dev store's customers, orders, line
+ * items, refunds and products (or a snapshot of them taken earlier with
+ * `expectedState`, when the app itself has since changed the shop).
+ */
+export async function expectDatabaseToMatchStore(
+  prisma: PrismaClient,
+  store: DevStore,
+  expected: ReturnType<typeof expectedState> = expectedState(store),
+): Promise<void> {
   const stored = await storedState(prisma, store.shop.domain);
-  const expected = expectedState(store);
   const lineCounts = new Map<string, number>();
   for (const l of stored.lineItems) lineCounts.set(l.orderGid, (lineCounts.get(l.orderGid) ?? 0) + 1);
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
 import { startTestDevStore, type TestDevStore } from "../helpers/dev-store";
-import { expectDatabaseToMatchStore } from "../helpers/compare";
+import { expectDatabaseToMatchStore, expectedState } from "../helpers/compare";
 import { installLocalShopifyFetch } from "../../dev-store/redirect-fetch";
 
 let db: TestDatabase;
@@ -36,24 +36,30 @@ describe("sync runner", () => {
     await db.prisma.syncRun.create({
       data: { id: "dead-run", shopDomain: devStore.shop, kind: "full", status: "running", startedAt: twoMinutesAgo, heartbeatAt: twoMinutesAgo },
     });
+    // Snapshot first: writing insights back sets customer metafields, which moves their updatedAt.
+    const shopAsSynced = expectedState(devStore.store);
     expect(await runner.resumeInterruptedSyncs()).toEqual([devStore.shop]);
     await runner.startFullSync(devStore.shop); // joins the run already going
     const run = await db.prisma.syncRun.findUniqueOrThrow({ where: { id: "dead-run" } });
     expect([run.status, run.attempts]).toEqual(["completed", 1]);
-    await expectDatabaseToMatchStore(db.prisma, devStore.store);
+    await expectDatabaseToMatchStore(db.prisma, devStore.store, shopAsSynced);
     // The finished sync recomputed every customer's layer and predictions.
     expect(await db.prisma.customerInsight.count()).toBe(await db.prisma.customer.count());
+    // ... and wrote each customer's layer back to Shopify.
+    const withLayer = devStore.store.customers().filter((c) => c.metafields?.["$app:evergreen.layer"]);
+    expect(withLayer.length).toBe(devStore.store.customers().length);
   });
 
   it("GIVEN a shop last synced 7 hours ago WHEN the schedule ticks THEN it is reconciled; a fresh one is left alone", async () => {
     expect(await runner.reconcileDueShops()).toEqual([]);
     await db.prisma.syncRun.update({ where: { id: "dead-run" }, data: { startedAt: new Date(Date.now() - 7 * 3600_000) } });
     devStore.store.simulate({ seed: 4, events: 20 }); // changes no webhook delivers here (no app URL)
+    const shopAsChanged = expectedState(devStore.store);
     expect(await runner.reconcileDueShops()).toEqual([devStore.shop]);
     await runner.startCatchUpSync(devStore.shop);
     const latest = await db.prisma.syncRun.findFirstOrThrow({ where: { shopDomain: devStore.shop }, orderBy: { startedAt: "desc" } });
     expect([latest.kind, latest.status]).toEqual(["incremental", "completed"]);
-    await expectDatabaseToMatchStore(db.prisma, devStore.store);
+    await expectDatabaseToMatchStore(db.prisma, devStore.store, shopAsChanged);
   });
 
   it("GIVEN a revoked access token WHEN a sync runs THEN the session is dropped so the next visit exchanges a new one", async () => {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "CustomerInsight" ADD COLUMN     "writtenHash" TEXT;
+
