@@ -1,4 +1,7 @@
-/** Shared bits of the sync benchmark's processes (bench/*.ts). */
+/** Shared bits of the benchmarks' processes (bench/*.ts). */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { ROOT } from "../scripts/prisma.mjs";
 
 /** GraphQL Admin API cost buckets of Shopify's plans (points, points per second). */
 export const BUCKETS = {
@@ -76,4 +79,25 @@ export interface RawInsertResult {
 export function parseTagged<T>(line: string, tag: string): T | undefined {
   if (!line.startsWith(tag + " ")) return undefined;
   return JSON.parse(line.slice(tag.length + 1)) as T;
+}
+
+/** A PostgreSQL server for a benchmark: the environment's, or a throw-away local cluster in `dir`. */
+export interface Postgres {
+  url: string;
+  stop(): void;
+}
+
+export function postgresServer(dir: string, say: (message: string) => void): Postgres | null {
+  const given = [process.env.TEST_DATABASE_URL, process.env.DATABASE_URL].find((u) => /^postgres(ql)?:\/\//.test(u ?? ""));
+  if (given) {
+    say(`PostgreSQL: the server of ${given.replace(/\/\/[^@]*@/, "//")} (from the environment)`);
+    return { url: given, stop: () => {} };
+  }
+  const env = { ...process.env, EVERGREEN_PG_DIR: dir };
+  const script = path.join(ROOT, "scripts", "postgres-local.sh");
+  say(`PostgreSQL: starting a throw-away cluster in ${dir}`);
+  const r = spawnSync("bash", [script, "start"], { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) return null;
+  const url = r.stdout.trim().split("\n").pop()!;
+  return { url, stop: () => void spawnSync("bash", [script, "stop"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] }) };
 }

@@ -35,7 +35,7 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/prisma.mjs";
-import { mb, parseTagged, round, type BenchDb } from "./common";
+import { mb, parseTagged, postgresServer, round, type BenchDb, type Postgres } from "./common";
 import { BENCH_CACHE, benchPrismaClient } from "./prisma-clients";
 
 const { values } = parseArgs({
@@ -484,26 +484,6 @@ function runChild<T>(mode: string, spec: unknown, tag: string, nodeArgs: string[
   });
 }
 
-interface Postgres {
-  url: string;
-  stop(): void;
-}
-
-function postgresServer(): Postgres | null {
-  const given = [process.env.TEST_DATABASE_URL, process.env.DATABASE_URL].find((u) => /^postgres(ql)?:\/\//.test(u ?? ""));
-  if (given) {
-    say(`PostgreSQL: the server of ${given.replace(/\/\/[^@]*@/, "//")} (from the environment)`);
-    return { url: given, stop: () => {} };
-  }
-  const dir = path.join(os.tmpdir(), "evergreen-intel-bench-pg");
-  const env = { ...process.env, EVERGREEN_PG_DIR: dir };
-  const script = path.join(ROOT, "scripts", "postgres-local.sh");
-  say(`PostgreSQL: starting a throw-away cluster in ${dir}`);
-  const r = spawnSync("bash", [script, "start"], { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (r.status !== 0) return null;
-  const url = r.stdout.trim().split("\n").pop()!;
-  return { url, stop: () => void spawnSync("bash", [script, "stop"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] }) };
-}
 
 async function dropScratch(pgUrl: string, name: string) {
   const pg = (await import("pg")).default;
@@ -606,7 +586,7 @@ try {
       targets.push({ db, client: benchPrismaClient("sqlite", say) });
       continue;
     }
-    pg = postgresServer();
+    pg = postgresServer(path.join(os.tmpdir(), "evergreen-intel-bench-pg"), say);
     if (!pg) {
       const message = "PostgreSQL is not available (scripts/postgres-local.sh start failed)";
       if (dbsExplicit) throw new Error(message);

@@ -32,8 +32,10 @@ import { ROOT } from "../scripts/prisma.mjs";
 import {
   BUCKETS,
   parseTagged,
+  postgresServer,
   round,
   type BenchDb,
+  type Postgres,
   type BucketName,
   type DevStoreInfo,
   type RawInsertResult,
@@ -130,32 +132,6 @@ function startChild(script: string, args: string[], options: { nodeArgs?: string
   };
 }
 
-// ---- PostgreSQL
-interface Postgres {
-  url: string;
-  stop(): void;
-}
-
-function postgresServer(): Postgres | null {
-  const given = [process.env.TEST_DATABASE_URL, process.env.DATABASE_URL].find((u) => /^postgres(ql)?:\/\//.test(u ?? ""));
-  if (given) {
-    say(`PostgreSQL: the server of ${given.replace(/\/\/[^@]*@/, "//")} (from the environment)`);
-    return { url: given, stop: () => {} };
-  }
-  const dir = path.join(os.tmpdir(), "evergreen-bench-pg");
-  const env = { ...process.env, EVERGREEN_PG_DIR: dir };
-  const script = path.join(ROOT, "scripts", "postgres-local.sh");
-  say(`PostgreSQL: starting a throw-away cluster in ${dir}`);
-  const r = spawnSync("bash", [script, "start"], { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (r.status !== 0) return null;
-  const url = r.stdout.trim().split("\n").pop()!;
-  return {
-    url,
-    stop: () => {
-      spawnSync("bash", [script, "stop"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
-    },
-  };
-}
 
 function postgresVersion(url: string): string | null {
   const r = spawnSync(NODE, ["-e", `const pg=require("pg");const c=new pg.Client({connectionString:process.argv[1]});c.connect().then(()=>c.query("SHOW server_version")).then(r=>{console.log(r.rows[0].server_version);return c.end()})`, url], {
@@ -347,7 +323,7 @@ try {
       targets.push({ db, client: benchPrismaClient("sqlite", say) });
       continue;
     }
-    pg = postgresServer();
+    pg = postgresServer(path.join(os.tmpdir(), "evergreen-bench-pg"), say);
     if (!pg) {
       const message = "PostgreSQL is not available (scripts/postgres-local.sh start failed)";
       if (dbsExplicit) throw new Error(message);

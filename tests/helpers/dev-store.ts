@@ -3,7 +3,9 @@
  */
 import { createDevStoreServer, type DevStoreServer, type DevStoreServerOptions } from "../../dev-store/server";
 import { generateShop } from "../../dev-store/generator";
-import { DevStore } from "../../dev-store/store";
+import { DevStore, type StoreEvent } from "../../dev-store/store";
+import type { SqlDialect } from "~/db/adapter.server";
+import { applyShopWebhook } from "~/services/shop-webhooks.server";
 
 export const TEST_API_KEY = "evergreen-test-key";
 export const TEST_API_SECRET = "evergreen-test-secret";
@@ -30,4 +32,28 @@ export async function startTestDevStore(
 export function steppingClock(start: string, stepMs: number): () => Date {
   let at = Date.parse(start);
   return () => new Date((at += stepMs));
+}
+
+/**
+ * Runs `act` on the dev store and applies the webhooks it emits straight
+ * through the app's webhook service (no HTTP), as the webhook route would.
+ */
+export async function applyStoreEvents(
+  devStore: TestDevStore,
+  deps: { db: Parameters<typeof applyShopWebhook>[1]["db"]; dialect: SqlDialect },
+  act: () => void,
+): Promise<void> {
+  const events: StoreEvent[] = [];
+  const off = devStore.store.on((e) => events.push(e));
+  try {
+    act();
+  } finally {
+    off();
+  }
+  for (const [i, e] of events.entries()) {
+    await applyShopWebhook(
+      { shopDomain: devStore.shop, topic: e.topic, webhookId: `test-${e.occurredAt}-${i}-${e.topic}`, triggeredAt: e.occurredAt, payload: e.payload },
+      deps,
+    );
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
-import { startTestDevStore, type TestDevStore } from "../helpers/dev-store";
+import { applyStoreEvents, startTestDevStore, type TestDevStore } from "../helpers/dev-store";
 import { installLocalShopifyFetch } from "../../dev-store/redirect-fetch";
 import { DEFAULT_NOW } from "../../dev-store/generator";
 import { parseMinor } from "../../dev-store/money";
@@ -27,7 +27,6 @@ import {
   updateCustomer,
   type RecomputeSummary,
 } from "~/services/intelligence.server";
-import { applyShopWebhook } from "~/services/shop-webhooks.server";
 import { AdminClient } from "~/shopify/admin-client.server";
 import { adminBulkSource } from "~/shopify/bulk-source.server";
 
@@ -59,21 +58,7 @@ function storeHistory(customer: DevCustomer): PurchaseHistory {
 }
 
 /** Applies the dev store's webhooks for whatever `act` does, as the app's webhook route would. */
-async function withWebhooks(act: () => void): Promise<void> {
-  const events: { topic: string; payload: unknown; occurredAt: string }[] = [];
-  const off = devStore.store.on((e) => events.push(e));
-  try {
-    act();
-  } finally {
-    off();
-  }
-  for (const [i, e] of events.entries()) {
-    await applyShopWebhook(
-      { shopDomain: devStore.shop, topic: e.topic, webhookId: `test-${e.occurredAt}-${i}-${e.topic}`, triggeredAt: e.occurredAt, payload: e.payload },
-      { db: db.prisma, dialect },
-    );
-  }
-}
+const withWebhooks = (act: () => void) => applyStoreEvents(devStore, { db: db.prisma, dialect }, act);
 
 async function storedBaseline(): Promise<ShopBaseline> {
   const shop = await db.prisma.shopInsight.findUniqueOrThrow({ where: { shopDomain: devStore.shop } });
