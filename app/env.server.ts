@@ -13,7 +13,7 @@ const EnvSchema = z
     SHOPIFY_API_KEY: z.string().min(1, "SHOPIFY_API_KEY is required"),
     SHOPIFY_API_SECRET: z.string().min(1, "SHOPIFY_API_SECRET is required"),
     SHOPIFY_APP_URL: z.string().url("SHOPIFY_APP_URL must be a URL"),
-    SCOPES: z.string().default("read_customers,read_orders,read_all_orders,read_products"),
+    SCOPES: z.string().default("read_customers,write_customers,read_orders,read_all_orders,read_products"),
     SHOP_CUSTOM_DOMAIN: z.string().optional(),
     DATABASE_URL: z.string().optional(),
     SHOPIFY_LOCAL_STORE_URL: z.string().url().optional(),

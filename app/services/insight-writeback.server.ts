@@ -19,12 +19,12 @@ import type { AdminClient } from "~/shopify/admin-client.server";
 import { CustomerInsightMetafieldsSet } from "~/shopify/operations/customer-metafields";
 
 /**
- * The app-owned namespace: Shopify expands `$app:evergreen` to
- * `app--{api client id}--evergreen`, which only Evergreen can write
- * (https://shopify.dev/docs/apps/build/custom-data/ownership). Merchants,
- * segments and Flow read it once a metafield definition grants access.
+ * The app-owned namespace: Shopify expands `$app` to `app--{api client id}`,
+ * which only Evergreen can write (https://shopify.dev/docs/apps/build/custom-data/ownership).
+ * The definitions in shopify.app.toml (`[customer.metafields.app.<key>]`)
+ * give merchants, segments and Flow read access.
  */
-export const INSIGHT_METAFIELD_NAMESPACE = "$app:evergreen";
+export const INSIGHT_METAFIELD_NAMESPACE = "$app";
 
 /** Shopify's limit of metafields per `metafieldsSet` call. */
 export const MAX_METAFIELDS_PER_CALL = 25;
@@ -133,7 +133,7 @@ interface Pending {
 
 /**
  * Writes every customer's layer and scores of a shop to Shopify as
- * `$app:evergreen.*` customer metafields ({@link insightMetafields}), sending
+ * `$app.*` customer metafields ({@link insightMetafields}), sending
  * only customers whose values changed since they were last written.
  *
  * Customers are packed into `metafieldsSet` calls of at most 25 metafields

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../setup/test-db";
 import { startTestDevStore, type TestDevStore } from "../helpers/dev-store";
 import { expectDatabaseToMatchStore, expectedState } from "../helpers/compare";
 import { installLocalShopifyFetch } from "../../dev-store/redirect-fetch";
+import { INSIGHT_METAFIELD_NAMESPACE } from "~/services/insight-writeback.server";
 
 let db: TestDatabase;
 let devStore: TestDevStore;
@@ -46,7 +47,7 @@ describe("sync runner", () => {
     // The finished sync recomputed every customer's layer and predictions.
     expect(await db.prisma.customerInsight.count()).toBe(await db.prisma.customer.count());
     // ... and wrote each customer's layer back to Shopify.
-    const withLayer = devStore.store.customers().filter((c) => c.metafields?.["$app:evergreen.layer"]);
+    const withLayer = devStore.store.customers().filter((c) => c.metafields?.[`${INSIGHT_METAFIELD_NAMESPACE}.layer`]);
     expect(withLayer.length).toBe(devStore.store.customers().length);
   });
 
