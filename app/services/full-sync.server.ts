@@ -19,6 +19,7 @@ import {
   type SyncRunView,
 } from "~/db/sync-run-repository.server";
 import type { SqlDialect } from "~/db/adapter.server";
+import { groupBulkObjects, type BulkRecord } from "~/shopify/jsonl.server";
 
 type Json = Record<string, unknown>;
 
@@ -149,7 +150,7 @@ async function importResource(
   }
 
   const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
-  let batch: ParsedRecord[] = [];
+  let batch: BulkRecord[] = [];
   let statisticsFresh = false;
   const commit = async () => {
     if (batch.length === 0) return;
@@ -164,7 +165,7 @@ async function importResource(
   };
 
   try {
-    for await (const record of groupRecords(deps.bulk.read(state.url, state.offset, deps.signal))) {
+    for await (const record of groupBulkObjects(deps.bulk.read(state.url, state.offset, deps.signal))) {
       batch.push(record);
       if (batch.length >= batchSize) await commit();
     }
@@ -185,36 +186,10 @@ async function importResource(
   await runs.saveProgress(runId, { phase: resource, checkpoint, now: now() });
 }
 
-interface ParsedRecord {
-  parent: Json;
-  children: Json[];
-  endByte: number;
-}
-
-/**
- * Groups bulk JSONL lines into records: a line without `__parentId` starts a
- * record, the lines after it that name a parent are its children (Shopify
- * writes a node's nested connection items right after it).
- */
-async function* groupRecords(lines: AsyncIterable<BulkLine>): AsyncGenerator<ParsedRecord> {
-  let current: ParsedRecord | null = null;
-  for await (const { line, endByte } of lines) {
-    if (typeof line.__parentId === "string") {
-      if (!current) throw new Error(`Bulk result line at byte ${endByte} names parent ${line.__parentId} before any parent`);
-      current.children.push(line);
-      current.endByte = endByte;
-      continue;
-    }
-    if (current) yield current;
-    current = { parent: line, children: [], endByte };
-  }
-  if (current) yield current;
-}
-
 async function writeBatch(
   shopDomain: string,
   resource: SyncResource,
-  records: ParsedRecord[],
+  records: BulkRecord[],
   runId: string,
   checkpoint: FullSyncCheckpoint,
   deps: FullSyncDeps,
@@ -233,7 +208,7 @@ async function writeBatch(
       } else if (resource === "customers") {
         await repo.upsertCustomers(shopDomain, records.map((r) => customerFromGraphql(r.parent)), syncedAt);
       } else {
-        await repo.upsertOrders(shopDomain, records.map((r) => orderFromGraphql(r.parent, r.children)), syncedAt);
+        await repo.upsertOrders(shopDomain, records.map((r) => orderFromGraphql(r.parent, r.childrenByKey.LineItem ?? [])), syncedAt);
       }
       await runs.withClient(tx).saveProgress(runId, { phase: resource, checkpoint: nextCheckpoint, now: syncedAt });
     },
