@@ -1,5 +1,5 @@
 /** Shared bits of the benchmarks' processes (bench/*.ts). */
-import { spawnSync } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { ROOT } from "../scripts/prisma.mjs";
 
@@ -100,4 +100,19 @@ export function postgresServer(dir: string, say: (message: string) => void): Pos
   if (r.status !== 0) return null;
   const url = r.stdout.trim().split("\n").pop()!;
   return { url, stop: () => void spawnSync("bash", [script, "stop"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] }) };
+}
+
+/** On Ctrl-C or SIGTERM: stop the benchmark's child processes and its PostgreSQL, then exit. */
+export function stopOnSignal(children: ReadonlySet<ChildProcess>, postgres: () => Postgres | null, say: (message: string) => void): void {
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    say(`${signal}: stopping`);
+    for (const child of children) child.kill("SIGTERM");
+    postgres()?.stop();
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 }

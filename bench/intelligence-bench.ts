@@ -35,7 +35,7 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/prisma.mjs";
-import { mb, parseTagged, postgresServer, round, type BenchDb, type Postgres } from "./common";
+import { mb, parseTagged, postgresServer, round, stopOnSignal, type BenchDb, type Postgres } from "./common";
 import { BENCH_CACHE, benchPrismaClient } from "./prisma-clients";
 
 const { values } = parseArgs({
@@ -558,18 +558,8 @@ function details(results: SizeResult[]): string {
 }
 
 let pg: Postgres | null = null;
-let interrupted = false;
 const cleanups: (() => Promise<void> | void)[] = [];
-const onSignal = (signal: NodeJS.Signals) => {
-  if (interrupted) return;
-  interrupted = true;
-  say(`${signal}: stopping`);
-  for (const child of children) child.kill("SIGTERM");
-  pg?.stop();
-  process.exit(130);
-};
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
+stopOnSignal(children, () => pg, say);
 
 const startedAt = new Date();
 let failed = false;

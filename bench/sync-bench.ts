@@ -33,6 +33,7 @@ import {
   BUCKETS,
   parseTagged,
   postgresServer,
+  stopOnSignal,
   round,
   type BenchDb,
   type Postgres,
@@ -295,17 +296,7 @@ function details(passes: PassResult[]): string {
 
 // ---- main
 let pg: Postgres | null = null;
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (interrupted) return;
-  interrupted = true;
-  say(`${signal}: stopping`);
-  for (const child of children) child.kill("SIGTERM");
-  pg?.stop();
-  process.exit(130);
-};
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
+stopOnSignal(children, () => pg, say);
 
 const startedAt = new Date();
 let failed = false;
