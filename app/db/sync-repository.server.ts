@@ -224,6 +224,17 @@ export class SyncRepository {
     return { written: writtenGids.size, skipped: records.length - writtenGids.size };
   }
 
+  /** The currency of a synced order, or null when it is not synced yet. */
+  async orderCurrency(shopDomain: string, orderGid: string): Promise<string | null> {
+    const p = (n: number) => (this.dialect === "postgresql" ? `$${n}` : "?");
+    const rows = await this.db.$queryRawUnsafe<{ currencyCode: string }[]>(
+      `SELECT "currencyCode" FROM "Order" WHERE "shopDomain" = ${p(1)} AND "orderGid" = ${p(2)}`,
+      shopDomain,
+      orderGid,
+    );
+    return rows[0]?.currencyCode ?? null;
+  }
+
   /** Refunds are only ever added in Shopify: upsert, never delete. */
   async upsertRefunds(shopDomain: string, refunds: RefundRecord[]): Promise<void> {
     await this.upsert(

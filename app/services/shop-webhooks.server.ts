@@ -114,11 +114,10 @@ async function applySyncTopic(
     if (topic.startsWith("orders/")) {
       await repo.upsertOrders(delivery.shopDomain, [orderFromWebhook(delivery.payload)], syncedAt);
     } else if (topic === "refunds/create") {
-      const payload = delivery.payload as { order_id?: unknown } | null;
-      const currency = refundCurrency(delivery.payload);
-      await repo.upsertRefunds(delivery.shopDomain, [
-        refundFromWebhook(delivery.payload, payload?.order_id ? `gid://shopify/Order/${String(payload.order_id)}` : null, currency),
-      ]);
+      const orderId = (delivery.payload as { order_id?: unknown } | null)?.order_id;
+      const orderGid = orderId ? `gid://shopify/Order/${String(orderId)}` : null;
+      const orderCurrency = orderGid ? await repo.orderCurrency(delivery.shopDomain, orderGid) : null;
+      await repo.upsertRefunds(delivery.shopDomain, [refundFromWebhook(delivery.payload, orderGid, orderCurrency)]);
     } else if (topic === "customers/delete") {
       await repo.markCustomerDeleted(delivery.shopDomain, deletedCustomerGid(delivery.payload), at);
     } else {
@@ -129,10 +128,4 @@ async function applySyncTopic(
     if (error instanceof InvalidRecordError) throw new MalformedWebhookError(topic, error.message);
     throw error;
   }
-}
-
-/** A refund payload names its shop currency on its line subtotals. */
-function refundCurrency(payload: unknown): string {
-  const lines = (payload as { refund_line_items?: { subtotal_set?: { shop_money?: { currency_code?: string } } }[] })?.refund_line_items;
-  return lines?.[0]?.subtotal_set?.shop_money?.currency_code ?? "USD";
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import payload from "../fixtures/orders-create.json";
-import { customerFromWebhook, orderFromWebhook } from "~/domain/sync/map-webhook";
+import { customerFromWebhook, orderFromWebhook, refundFromWebhook } from "~/domain/sync/map-webhook";
 import { InvalidRecordError } from "~/domain/sync/records";
 
 describe("orderFromWebhook (Shopify's documented orders/create example)", () => {
@@ -73,5 +73,20 @@ describe("customerFromWebhook", () => {
     expect(() => customerFromWebhook({ id: 1, admin_graphql_api_id: "gid://shopify/Customer/1", created_at: "2025-01-01T00:00:00Z" })).toThrow(
       /updated_at/,
     );
+  });
+});
+
+describe("refundFromWebhook", () => {
+  const base = { id: 1, admin_graphql_api_id: "gid://shopify/Refund/1", order_id: 9, created_at: "2025-01-01T00:00:00Z" };
+  const eur = (amount: string) => ({ shop_money: { amount, currency_code: "EUR" } });
+
+  it("takes the currency its amounts name, not a default", () => {
+    const refund = refundFromWebhook({ ...base, order_adjustments: [{ kind: "shipping_refund", amount_set: eur("-4.50") }] }, null, null);
+    expect([refund.orderGid, refund.currencyCode, refund.totalMinor]).toEqual(["gid://shopify/Order/9", "EUR", 450n]);
+  });
+
+  it("falls back to the order's currency for a refund without amounts, and refuses when that is unknown too", () => {
+    expect(refundFromWebhook(base, null, "JPY")).toMatchObject({ currencyCode: "JPY", totalMinor: 0n });
+    expect(() => refundFromWebhook(base, null, null)).toThrow(/no amount names a currency/);
   });
 });

@@ -161,12 +161,22 @@ export function deletedCustomerGid(payload: unknown): string {
 
 /**
  * A refund's total in shop money: its line subtotals and their tax, plus
- * refunded shipping (order adjustments are negative amounts).
+ * refunded shipping (order adjustments are negative amounts). The currency is
+ * the one its amounts name; `orderCurrency` (the order's, when known) covers a
+ * refund without amounts.
+ *
+ * @throws InvalidRecordError when neither names a currency.
  */
-export function refundFromWebhook(payload: unknown, orderGid: string | null, currencyCode: string): RefundRecord {
+export function refundFromWebhook(payload: unknown, orderGid: string | null, orderCurrency: string | null): RefundRecord {
   const r = parse(RefundPayload, payload, "refund");
   const owner = orderGid ?? numericGid("Order", r.order_id ?? null);
   if (!owner) throw new InvalidRecordError("refund payload", "order_id missing");
+  const sets = [
+    ...(r.refund_line_items ?? []).flatMap((line) => [line.subtotal_set, line.total_tax_set]),
+    ...(r.order_adjustments ?? []).map((adjustment) => adjustment.amount_set),
+  ];
+  const currencyCode = sets.find((set) => set?.shop_money.currency_code)?.shop_money.currency_code ?? orderCurrency;
+  if (!currencyCode) throw new InvalidRecordError("refund payload", "no amount names a currency and the order is not known yet");
   let total = 0n;
   for (const line of r.refund_line_items ?? []) total += shopMinor(line.subtotal_set, currencyCode) + shopMinor(line.total_tax_set, currencyCode);
   for (const adjustment of r.order_adjustments ?? []) {
