@@ -6,6 +6,7 @@
 import { appDatabaseDialect, prisma } from "./db.server";
 import { logger } from "./logger.server";
 import { IntelligenceNotComputedError, UnknownCustomerError, updateCustomer } from "./services/intelligence.server";
+import { applyLoyaltyWebhook } from "./services/loyalty-webhooks.server";
 import { applyShopWebhook, MalformedWebhookError, normaliseTopic } from "./services/shop-webhooks.server";
 import { authenticate } from "./shopify.server";
 
@@ -18,6 +19,8 @@ export async function receiveSyncWebhook(request: Request): Promise<Response> {
     );
     logger.info("webhook", { shop, topic: String(topic), eventId: eventId ?? webhookId, outcome });
     if (outcome === "processed") await refreshCustomerInsight(shop, String(topic), payload);
+    // A redelivery runs loyalty again too: earning converges, so it only fills in what a failed first attempt missed.
+    if (outcome !== "ignored") await applyLoyaltyWebhook(shop, String(topic), payload, { db: prisma });
     return new Response(null, { status: 200 });
   } catch (error) {
     if (error instanceof MalformedWebhookError) {

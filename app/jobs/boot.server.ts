@@ -4,9 +4,11 @@
  * PostgreSQL takes this over with the production-readiness work.)
  */
 import { logger } from "~/logger.server";
+import { runLoyaltyJobs } from "./loyalty-jobs.server";
 import { reconcileDueShops, resumeInterruptedSyncs } from "./sync-runner.server";
 
 const CHECK_EVERY_MS = 15 * 60 * 1000;
+const LOYALTY_EVERY_MS = 60 * 60 * 1000;
 
 declare global {
   var __evergreenBooted: boolean | undefined;
@@ -21,4 +23,7 @@ export function bootBackgroundWork(): void {
       .catch((error: unknown) => logger.error(`${what} failed`, { error: error instanceof Error ? error.message : String(error) }));
   void tick("resumed interrupted syncs", () => resumeInterruptedSyncs());
   setInterval(() => void tick("reconciling shops", () => reconcileDueShops()), CHECK_EVERY_MS).unref();
+
+  // Loyalty (docs/loyalty.md): order earning sweep, birthdays, expiry, tier periods. Idempotent, hourly.
+  setInterval(() => void tick("loyalty jobs", () => runLoyaltyJobs()), LOYALTY_EVERY_MS).unref();
 }

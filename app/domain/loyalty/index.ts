@@ -1,0 +1,3 @@
+export * from "./rules";
+export * from "./order-points";
+export * from "./ledger";
