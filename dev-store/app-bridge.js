@@ -172,12 +172,18 @@
     customElements.define(name, setup());
   }
 
+  // Styled by a sheet and given its role through ElementInternals: touching
+  // the element's own attributes before React hydrates it would make React
+  // report a server/client mismatch.
+  var navStyle = document.createElement("style");
+  navStyle.textContent =
+    "ui-nav-menu{display:flex;gap:16px;padding:8px 16px;border-bottom:1px solid #e3e3e3;background:#f1f1f1;font:14px system-ui,sans-serif;}";
+  document.head.appendChild(navStyle);
   define("ui-nav-menu", function () {
     return class extends HTMLElement {
-      connectedCallback() {
-        this.setAttribute("role", "navigation");
-        this.style.cssText =
-          "display:flex;gap:16px;padding:8px 16px;border-bottom:1px solid #e3e3e3;background:#f1f1f1;font:14px system-ui,sans-serif;";
+      constructor() {
+        super();
+        if (this.attachInternals) this.attachInternals().role = "navigation";
       }
     };
   });

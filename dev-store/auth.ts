@@ -156,6 +156,12 @@ export class AccessTokens {
     return issued.expiresAtMs === null || issued.expiresAtMs > this.clock().getTime();
   }
 
+  /** The scopes granted with a live access token (comma-separated as issued), or null when it is unknown. */
+  scopesOf(token: string | null | undefined): string[] | null {
+    const issued = token ? this.tokens.get(token) : undefined;
+    return issued ? issued.scope.split(",").map((s) => s.trim()).filter(Boolean) : null;
+  }
+
   revoke(token: string): void {
     this.tokens.delete(token);
   }

@@ -158,16 +158,27 @@ export interface DevDiscountCode {
   id: string; // DiscountCodeNode id
   code: string;
   title: string;
+  /** DiscountCodeBasic (amount off, order or products) or DiscountCodeFreeShipping. */
   kind: "basic" | "free_shipping";
-  /** Percentage as a fraction (0.1) or a fixed amount in shop currency. */
-  value: { percentage: number } | { amount: string } | null;
+  /**
+   * Percentage as a fraction (0.1) or a fixed amount in shop currency, split
+   * across the entitled lines (or taken off each entitled unit with `appliesOnEachItem`).
+   */
+  value: { percentage: number } | { amount: string; appliesOnEachItem?: boolean } | null;
+  /** The lines a basic code discounts: every line (absent or "all"), or those of these variants and products. */
+  items?: "all" | { variantIds: string[]; productIds: string[] };
   customerIds: string[] | "all";
   usageLimit: number | null;
   appliesOncePerCustomer: boolean;
+  /** Minimum subtotal of the entitled lines, shop currency. */
   minimumSubtotal: string | null;
+  /** Free shipping only when the shipping rate is at most this (shop currency); null: any rate. */
+  maximumShippingPrice?: string | null;
+  combinesWith?: { orderDiscounts: boolean; productDiscounts: boolean; shippingDiscounts: boolean };
   startsAt: string;
   endsAt: string | null;
   createdAt: string;
+  updatedAt?: string;
 }
 
 export interface DevWebhookSubscription {

@@ -11,13 +11,15 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ADMIN_API_VERSION, loadAdminSchema } from "./admin-schema";
+import { readFlowTriggerHandles } from "./app-extensions";
 import { AccessTokens, handleAccessTokenRequest, mintSessionToken } from "./auth";
 import { BulkOperations } from "./bulk";
 import { LeakyBucket, restoreRateForPlan } from "./cost";
 import type { ResolverContext } from "./graphql/context";
 import { handleGraphQLRequest } from "./graphql/execute";
-import { gid } from "./model";
-import type { DevStore } from "./store";
+import { handleStorefront } from "./storefront/handler";
+import { gid, parseGid } from "./model";
+import { DevStoreError, type DevStore } from "./store";
 import {
   readAppConfig,
   WebhookSender,
@@ -58,6 +60,8 @@ export interface DevStoreServerOptions {
   appConfigPath?: string;
   /** Granted scopes; the toml's by default. */
   scopes?: string[];
+  /** Handles flowTriggerReceive accepts; by default those of the app's `flow_trigger` extensions (extensions/). */
+  flowTriggerHandles?: string[];
   bulkChunkSize?: number;
   /** Request log (one line each); silent by default. */
   log?: (line: string) => void;
@@ -155,6 +159,7 @@ export async function createDevStoreServer(options: DevStoreServerOptions): Prom
   const schema = loadAdminSchema();
   const appConfig = readAppConfig(options.appConfigPath);
   const scopes = options.scopes ?? appConfig.scopes;
+  const flowTriggerHandles = options.flowTriggerHandles ?? readFlowTriggerHandles();
   const appOrigin = new URL(options.appUrl).origin;
   const appBridgeSource = readFileSync(join(here, "app-bridge.js"), "utf8");
   const tokens = new AccessTokens({ clock });
@@ -241,7 +246,10 @@ export async function createDevStoreServer(options: DevStoreServerOptions): Prom
         return sendJson(response, 401, { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" });
       }
       const body = parseBody(await readBody(request), "application/json");
-      const ctx: ResolverContext = { store, shopDomain: domain, now: clock, bulk, webhooks: sender };
+      const ctx: ResolverContext = {
+        store, shopDomain: domain, now: clock, bulk, webhooks: sender,
+        scopes: tokens.scopesOf(typeof token === "string" ? token : null), flowTriggerHandles,
+      };
       const result = handleGraphQLRequest({ schema, body, ctx, bucket: bucketOf(domain) });
       return sendJson(response, result.status, result.body);
     }
@@ -314,6 +322,34 @@ export async function createDevStoreServer(options: DevStoreServerOptions): Prom
       return sendJson(response, 200, { events: events.length, topics: events.map((e) => e.topic) });
     }
 
+    if (path === "/_dev/flow-triggers" && method === "GET") {
+      // The Flow triggers the app fired (flowTriggerReceive), oldest first; ?handle= filters.
+      const store = shopFor(request, url);
+      return sendJson(response, 200, { flowTriggers: store.flowTriggers(url.searchParams.get("handle") ?? undefined) });
+    }
+
+    if (path === "/_dev/redeem-discount-code" && method === "POST") {
+      // A shopper uses a discount code (a redeemed reward's) in a paid order: {"code", "customerId" (id or GID), "lines"?}.
+      const store = shopFor(request, url);
+      const body = parseBody(await readBody(request), "application/json");
+      if (typeof body.code !== "string") throw new HttpError(400, "code is required");
+      const customerId = typeof body.customerId === "string" || typeof body.customerId === "number"
+        ? (parseGid(String(body.customerId))?.id ?? String(body.customerId))
+        : null;
+      try {
+        const order = store.redeemDiscountCode(body.code, {
+          customerId,
+          lines: Array.isArray(body.lines) ? (body.lines as { variantId: string; quantity: number }[]) : undefined,
+        });
+        return sendJson(response, 201, {
+          order: { id: gid("Order", order.id), name: order.name, totalDiscounts: order.totalDiscounts.shopMoney, totalPrice: order.totalPrice.shopMoney },
+        });
+      } catch (error) {
+        if (error instanceof DevStoreError) return sendJson(response, 422, { error: error.message, code: error.code });
+        throw error;
+      }
+    }
+
     if (path === "/_dev/webhooks" && method === "POST") {
       // Sends any topic (compliance requests, app/uninstalled) with the given payload.
       const store = shopFor(request, url);
@@ -321,6 +357,11 @@ export async function createDevStoreServer(options: DevStoreServerOptions): Prom
       if (typeof body.topic !== "string") throw new HttpError(400, "topic is required");
       const deliveries = sender.send(store.shop.domain, body.topic, body.payload ?? {});
       return sendJson(response, 202, { deliveries: deliveries.map((d) => ({ url: d.url, webhookId: d.webhookId, eventId: d.eventId })) });
+    }
+
+    // A storefront page rendering the theme app extension, and Shopify's app proxy (dev-store/storefront/).
+    if (path === "/storefront" || path.startsWith("/storefront/")) {
+      return handleStorefront(request, response, url, { stores, apiSecret: options.apiSecret, appUrl: options.appUrl, readBody, appConfigPath: options.appConfigPath });
     }
 
     if (path === "/_dev/health" && method === "GET") {

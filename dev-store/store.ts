@@ -12,9 +12,9 @@
  * or lags the data), so `updated_at:>` sync cursors never miss a change.
  */
 import { GENERATED_DISCOUNT_CODES, ID_BASES } from "./generator";
-import { applyRefund, computeRefund, priceOrder, RefundError, type RefundLineRequest } from "./generator/order-math";
+import { applyRefund, computeRefund, FLAT_SHIPPING_USD_MINOR, priceOrder, RefundError, type RefundLineRequest } from "./generator/order-math";
 import { COUNTRIES } from "./generator/people";
-import { moneyBag, parseMinor, USD_RATES_MICRO } from "./money";
+import { convertMinor, moneyBag, parseMinor, USD_RATES_MICRO } from "./money";
 import {
   gid, parseGid,
   type DevCustomer, type DevDiscountCode, type DevLineItem, type DevOrder, type DevProduct, type DevProductVariant,
@@ -49,6 +49,13 @@ export class DevStoreError extends Error {
   }
 }
 
+/** A Flow trigger the app fired (flowTriggerReceive), as the dev store recorded it. */
+export interface FlowTriggerReceipt {
+  handle: string;
+  payload: Record<string, unknown>;
+  receivedAt: string;
+}
+
 export interface CreateOrderInput {
   customerId: string | null;
   email?: string | null;
@@ -59,6 +66,12 @@ export interface CreateOrderInput {
 }
 
 const CANCEL_REASONS = new Set(["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"]);
+
+/** Whether a discount code applies to a line of this variant (every line unless it names products or variants). */
+function isEntitled(code: DevDiscountCode, variant: DevProductVariant): boolean {
+  if (!code.items || code.items === "all") return true;
+  return code.items.variantIds.includes(variant.id) || code.items.productIds.includes(variant.productId);
+}
 
 /** Numeric-string ids compared as numbers (no parse: shorter is smaller, then lexicographic). */
 export function compareIds(a: string, b: string): number {
@@ -135,6 +148,7 @@ export class DevStore {
   private nextRefundId: number;
   private nextDiscountId: number;
 
+  private readonly flowTriggerLog: FlowTriggerReceipt[] = [];
   private readonly listeners = new Set<(event: StoreEvent) => void>();
   private readonly log: StoreEvent[] = [];
 
@@ -373,17 +387,36 @@ export class DevStore {
     let fixedDiscountShopMinor = 0;
     let freeShipping = false;
     let codeUsed: string | null = null;
+    let entitledLines: boolean[] | undefined;
     if (input.discountCode) {
-      const code = this.checkDiscountCode(input.discountCode, customer?.id ?? null, gross);
+      const found = this.discountCodeByCode(input.discountCode);
+      entitledLines = found ? refs.map((r) => isEntitled(found, r.variant)) : undefined;
+      // A basic code's minimum subtotal counts the lines it applies to; free shipping counts the whole cart.
+      const entitledGross = entitledLines && found?.kind === "basic"
+        ? units.reduce((sum, u, i) => (entitledLines![i] ? sum + u * quantities[i] : sum), 0)
+        : gross;
+      const code = this.checkDiscountCode(input.discountCode, customer?.id ?? null, entitledGross);
+      if (code.kind === "basic" && !entitledLines!.some(Boolean)) {
+        throw new DevStoreError(`discount code ${input.discountCode} does not apply to any item in the cart`, "INVALID_DISCOUNT_CODE");
+      }
       codeUsed = code.code;
-      if (code.kind === "free_shipping") freeShipping = true;
-      else if (code.value && "percentage" in code.value) discountBasisPoints = Math.round(code.value.percentage * 10_000);
-      else if (code.value && "amount" in code.value) fixedDiscountShopMinor = parseMinor(code.value.amount, shopCurrency);
+      if (code.kind === "free_shipping") {
+        const flatShopMinor = convertMinor(FLAT_SHIPPING_USD_MINOR, "USD", shopCurrency);
+        freeShipping = code.maximumShippingPrice == null || flatShopMinor <= parseMinor(code.maximumShippingPrice, shopCurrency);
+        entitledLines = undefined;
+      } else if (code.value && "percentage" in code.value) {
+        discountBasisPoints = Math.round(code.value.percentage * 10_000);
+      } else if (code.value && "amount" in code.value) {
+        const amount = parseMinor(code.value.amount, shopCurrency);
+        const entitledUnits = code.value.appliesOnEachItem ? refs.reduce((n, r, i) => (entitledLines![i] ? n + r.quantity : n), 0) : 1;
+        fixedDiscountShopMinor = amount * entitledUnits;
+      }
     }
     const country = COUNTRIES.find((c) => c.code === customer?.countryCode);
     const priced = priceOrder({
       shopCurrency, presentmentCurrency: presentment, unitShopMinor: units, quantities,
       discountBasisPoints, fixedDiscountShopMinor, freeShipping, taxBasisPoints: country?.taxBasisPoints ?? 0,
+      ...(entitledLines && { entitledLines }),
     });
 
     const now = this.stamp();
@@ -538,6 +571,28 @@ export class DevStore {
     this.emit("customers/update", customerPayload(customer, { shop: this.shop }), ownerGid, now);
   }
 
+  /**
+   * Deletes a customer metafield (customers/update, like setMetafield). Deleting
+   * `facts.birth_date` clears the birthday.
+   * @returns false (and changes nothing) when the owner or the metafield does not exist:
+   *   Shopify's metafieldsDelete answers null for that identifier instead of failing.
+   */
+  deleteMetafield(ownerGid: string, namespace: string, key: string): boolean {
+    const owner = parseGid(ownerGid);
+    const customer = owner?.type === "Customer" ? findById(this.customerList, owner.id) : undefined;
+    if (!customer) return false;
+    const fullKey = `${namespace}.${key}`;
+    const isBirthday = namespace === "facts" && key === "birth_date";
+    if (!(fullKey in customer.metafields) && !(isBirthday && customer.birthday)) return false;
+    const now = this.stamp();
+    const { [fullKey]: _removed, ...rest } = customer.metafields;
+    customer.metafields = rest;
+    if (isBirthday) customer.birthday = null;
+    customer.updatedAt = now;
+    this.emit("customers/update", customerPayload(customer, { shop: this.shop }), ownerGid, now);
+    return true;
+  }
+
   /** Adds tags to a Customer, Order or Product (customers/update, orders/updated, products/update); a no-op when none is new. */
   addTags(ownerGid: string, tags: string[]): void {
     this.changeTags(ownerGid, (current) => normalizeTags([...current, ...tags]));
@@ -566,6 +621,94 @@ export class DevStore {
   /** Case-insensitive, like Shopify. */
   discountCodeByCode(code: string): DevDiscountCode | undefined {
     return this.codeByCode.get(code.toLowerCase());
+  }
+  /** By DiscountCodeNode id (numeric part). */
+  discountCode(id: string): DevDiscountCode | undefined {
+    return this.codeList.find((d) => d.id === id);
+  }
+  /** Orders that used the code so far (Shopify's asyncUsageCount, here always up to date). */
+  discountCodeUsage(code: string): number {
+    return this.codeUsage.get(code.toLowerCase()) ?? 0;
+  }
+
+  /**
+   * Deletes a discount code (no webhook). Orders that used it keep the code's
+   * text; the code can be created again afterwards.
+   * @throws DevStoreError NOT_FOUND
+   */
+  deleteDiscountCode(id: string): DevDiscountCode {
+    const idx = this.codeList.findIndex((d) => d.id === id);
+    if (idx < 0) throw new DevStoreError(`no discount code ${id}`, "NOT_FOUND");
+    const [code] = this.codeList.splice(idx, 1);
+    this.codeByCode.delete(code.code.toLowerCase());
+    return code;
+  }
+
+  /**
+   * Deactivates a discount code the way Shopify does: its end is set to now,
+   * so it reads EXPIRED and checkout refuses it. A no-op when it already ended.
+   * @throws DevStoreError NOT_FOUND
+   */
+  deactivateDiscountCode(id: string): DevDiscountCode {
+    const code = this.discountCode(id);
+    if (!code) throw new DevStoreError(`no discount code ${id}`, "NOT_FOUND");
+    const now = this.stamp();
+    if (code.endsAt === null || code.endsAt > now) {
+      code.endsAt = now;
+      code.updatedAt = now;
+    }
+    return code;
+  }
+
+  /**
+   * A shopper uses a discount code at checkout: creates a paid order with the
+   * code applied (orders/create, orders/paid) and counts the use, exactly as
+   * `createOrder` with `discountCode` does. Without `lines`, the cart is the
+   * first entitled variant (or the first active product's), one unit, with the
+   * quantity raised until a minimum subtotal is met.
+   * @throws DevStoreError INVALID_DISCOUNT_CODE (unknown, expired, another customer's,
+   *   used up, minimum not met), NOT_FOUND, INVALID_INPUT
+   */
+  redeemDiscountCode(
+    code: string,
+    options: { customerId: string | null; email?: string | null; lines?: CreateOrderInput["lines"]; presentmentCurrencyCode?: string },
+  ): DevOrder {
+    const found = this.discountCodeByCode(code);
+    if (!found) throw new DevStoreError(`discount code ${code} does not exist`, "INVALID_DISCOUNT_CODE");
+    let lines = options.lines;
+    if (!lines) {
+      const items = found.kind === "basic" && found.items && found.items !== "all" ? found.items : null;
+      const variant = items
+        ? (items.variantIds.map((id) => this.variantById.get(id)).find(Boolean)
+          ?? items.productIds.map((id) => this.productById.get(id)?.variants[0]).find(Boolean))
+        : this.productList.find((p) => p.status === "ACTIVE" && p.variants.length > 0)?.variants[0];
+      if (!variant) throw new DevStoreError(`no variant to buy with discount code ${code}`, "NOT_FOUND");
+      const unitMinor = parseMinor(variant.price, this.shop.currencyCode);
+      const minimumMinor = found.minimumSubtotal === null ? 0 : parseMinor(found.minimumSubtotal, this.shop.currencyCode);
+      const quantity = Math.max(1, unitMinor > 0 ? Math.ceil(minimumMinor / unitMinor) : 1);
+      lines = [{ variantId: variant.id, quantity }];
+    }
+    return this.createOrder({
+      customerId: options.customerId,
+      ...(options.email !== undefined && { email: options.email }),
+      lines,
+      presentmentCurrencyCode: options.presentmentCurrencyCode,
+      discountCode: code,
+    });
+  }
+
+  // ---------------------------------------------------------------- Flow triggers
+
+  /** Records a Flow trigger the app fired (validated by the flowTriggerReceive resolver). */
+  receiveFlowTrigger(handle: string, payload: Record<string, unknown>): FlowTriggerReceipt {
+    const receipt: FlowTriggerReceipt = { handle, payload: structuredClone(payload), receivedAt: this.stamp() };
+    this.flowTriggerLog.push(receipt);
+    return receipt;
+  }
+
+  /** Flow triggers received so far, oldest first; only those of `handle` when given. */
+  flowTriggers(handle?: string): readonly FlowTriggerReceipt[] {
+    return handle === undefined ? this.flowTriggerLog : this.flowTriggerLog.filter((r) => r.handle === handle);
   }
 
   // ---------------------------------------------------------------- events

@@ -354,8 +354,8 @@ export function orderPayload(order: DevOrder, store: PayloadStore): Json {
         code,
         value,
         value_type: known?.value && "amount" in known.value ? "fixed_amount" : "percentage",
-        allocation_method: "across",
-        target_selection: "all",
+        allocation_method: known?.value && "amount" in known.value && known.value.appliesOnEachItem ? "each" : "across",
+        target_selection: known?.items && known.items !== "all" ? "entitled" : "all",
         target_type: known?.kind === "free_shipping" ? "shipping_line" : "line_item",
       };
     }),

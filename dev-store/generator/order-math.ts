@@ -29,6 +29,12 @@ export interface PricingInput {
   discountBasisPoints: number;
   /** A fixed discount in shop minor units spread over the lines by value. */
   fixedDiscountShopMinor: number;
+  /**
+   * Lines the discount applies to (a code limited to some products); every
+   * line when absent. Lines outside it get neither the percentage nor a share
+   * of the fixed amount.
+   */
+  entitledLines?: readonly boolean[];
   freeShipping: boolean;
   /** Tax on the discounted subtotal, basis points. */
   taxBasisPoints: number;
@@ -73,8 +79,14 @@ export function priceOrder(input: PricingInput): PricedOrder {
   const lineShop = new Array<number>(n);
   const linePres = new Array<number>(n);
 
+  const entitled = (i: number) => input.entitledLines?.[i] ?? true;
   let grossShopTotal = 0;
-  for (let i = 0; i < n; i++) grossShopTotal += input.unitShopMinor[i] * input.quantities[i];
+  let lastEntitled = -1;
+  for (let i = 0; i < n; i++) {
+    if (!entitled(i)) continue;
+    grossShopTotal += input.unitShopMinor[i] * input.quantities[i];
+    lastEntitled = i;
+  }
   const fixed = Math.min(input.fixedDiscountShopMinor, grossShopTotal);
   let fixedLeft = fixed;
 
@@ -88,11 +100,12 @@ export function priceOrder(input: PricingInput): PricedOrder {
     const up = convertMinor(us, shop, pres);
     const grossShop = us * q;
     const grossPres = up * q;
-    let ds = basisPointsOf(grossShop, input.discountBasisPoints);
-    let dp = basisPointsOf(grossPres, input.discountBasisPoints);
-    if (fixed > 0) {
-      // Spread the fixed amount by line value; the last line takes the remainder.
-      const share = i === n - 1 ? fixedLeft : Math.floor((fixed * grossShop) / grossShopTotal);
+    const basisPoints = entitled(i) ? input.discountBasisPoints : 0;
+    let ds = basisPointsOf(grossShop, basisPoints);
+    let dp = basisPointsOf(grossPres, basisPoints);
+    if (fixed > 0 && entitled(i)) {
+      // Spread the fixed amount by line value; the last (entitled) line takes the remainder.
+      const share = i === lastEntitled ? fixedLeft : Math.floor((fixed * grossShop) / grossShopTotal);
       fixedLeft -= share;
       ds += share;
       dp += convertMinor(share, shop, pres);

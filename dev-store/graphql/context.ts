@@ -16,6 +16,13 @@ export interface ResolverContext {
   now: () => Date;
   bulk: BulkOperations | null;
   webhooks: WebhookSubscriptionsApi | null;
+  /**
+   * The access scopes of the request's token: fields that need a scope
+   * (discounts) answer ACCESS_DENIED without it. Absent: not enforced.
+   */
+  scopes?: readonly string[] | null;
+  /** Handles of the app's Flow trigger extensions (flowTriggerReceive refuses others). Absent: none. */
+  flowTriggerHandles?: readonly string[];
   /** Set while a bulk query runs: connections without first/last return everything, the root one this chunk. */
   bulkRun?: { rootItems?: readonly unknown[] };
 }

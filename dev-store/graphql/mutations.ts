@@ -6,7 +6,9 @@ import type { GraphQLResolveInfo } from "graphql";
 import { parseGid } from "../model";
 import type { DevCustomer, MarketingState } from "../model";
 import type { ResolverContext } from "./context";
-import { customerMetafields, lookupNode, tagType } from "./resolvers";
+import { discountMutationResolvers } from "./discounts";
+import { flowMutationResolvers } from "./flow";
+import { customerMetafields, lookupNode } from "./resolvers";
 
 type MutationResolver = (source: unknown, args: any, ctx: ResolverContext, info: GraphQLResolveInfo) => unknown;
 
@@ -95,6 +97,24 @@ export const mutationResolvers: Record<string, MutationResolver> = {
     return { metafields: written.filter(Boolean), userErrors };
   },
 
+  // https://shopify.dev/docs/api/admin-graphql/2026-10/mutations/metafieldsDelete: a metafield
+  // that does not exist is not an error, its identifier comes back as null.
+  metafieldsDelete: (_s, args: { metafields: { ownerId: string; namespace: string; key: string }[] }, ctx) => {
+    if (args.metafields.length === 0) {
+      return { deletedMetafields: null, userErrors: [{ field: ["metafields"], message: "At least one metafield identifier must be specified." }] };
+    }
+    const userErrors = args.metafields.flatMap((input, index) =>
+      parseGid(input.ownerId) ? [] : [{ field: ["metafields", String(index), "ownerId"], message: "Invalid id" }],
+    );
+    if (userErrors.length) return { deletedMetafields: null, userErrors };
+    const deletedMetafields = args.metafields.map((input) =>
+      ctx.store.deleteMetafield(input.ownerId, input.namespace, input.key)
+        ? { ownerId: input.ownerId, namespace: input.namespace, key: input.key }
+        : null,
+    );
+    return { deletedMetafields, userErrors: [] };
+  },
+
   customerCreate: (_s, args: { input: CustomerInputArgs }, ctx) => {
     try {
       const customer = ctx.store.createCustomer(customerPatch(args.input, ctx.now()));
@@ -116,38 +136,8 @@ export const mutationResolvers: Record<string, MutationResolver> = {
     }
   },
 
-  discountCodeBasicCreate: (_s, args: { basicCodeDiscount: Record<string, any> }, ctx) => {
-    const input = args.basicCodeDiscount;
-    if (!input.code) return { codeDiscountNode: null, userErrors: [{ field: ["basicCodeDiscount", "code"], message: "Code can't be blank", code: "BLANK" }] };
-    if (ctx.store.discountCodeByCode(input.code)) {
-      return { codeDiscountNode: null, userErrors: [{ field: ["basicCodeDiscount", "code"], message: "Code must be unique. Please try a different code.", code: "TAKEN" }] };
-    }
-    const value = input.customerGets?.value;
-    const customers: string[] | undefined = input.context?.customers?.add ?? input.customerSelection?.customers?.add;
-    try {
-      const discount = ctx.store.createDiscountCode({
-        code: input.code,
-        title: input.title ?? input.code,
-        kind: "basic",
-        value: value?.percentage != null
-          ? { percentage: value.percentage }
-          : value?.discountAmount?.amount != null
-            ? { amount: String(value.discountAmount.amount) }
-            : null,
-        customerIds: customers ? customers.map((id) => parseGid(id)?.id ?? id) : "all",
-        usageLimit: input.usageLimit ?? null,
-        appliesOncePerCustomer: Boolean(input.appliesOncePerCustomer),
-        minimumSubtotal: input.minimumRequirement?.subtotal?.greaterThanOrEqualToSubtotal != null
-          ? String(input.minimumRequirement.subtotal.greaterThanOrEqualToSubtotal)
-          : null,
-        startsAt: input.startsAt ?? ctx.now().toISOString(),
-        endsAt: input.endsAt ?? null,
-      });
-      return { codeDiscountNode: tagType(discount, "DiscountCodeNode"), userErrors: [] };
-    } catch (error) {
-      return { codeDiscountNode: null, userErrors: [{ field: ["basicCodeDiscount"], message: message(error), code: "INVALID" }] };
-    }
-  },
+  ...discountMutationResolvers,
+  ...flowMutationResolvers,
 
   webhookSubscriptionCreate: (_s, args: { topic: string; webhookSubscription: { uri?: string | null; callbackUrl?: string | null } }, ctx) => {
     const uri = args.webhookSubscription.uri ?? args.webhookSubscription.callbackUrl;

@@ -24,6 +24,7 @@ import { bagMinor, formatMinor, moneyBag, parseMinor } from "../money";
 import { ADMIN_API_VERSION } from "../admin-schema";
 import { byNumericId, paginate, toConnection, type ConnectionArgs } from "./connection";
 import type { ResolverContext } from "./context";
+import { requireScope } from "./scopes";
 
 export type Resolver = (source: any, args: any, ctx: ResolverContext, info: GraphQLResolveInfo) => unknown;
 export type ResolverMap = Record<string, Record<string, Resolver>>;
@@ -247,7 +248,12 @@ function webhookView(subscription: DevWebhookSubscription) {
   return subscription;
 }
 
-const discountView = (code: DevDiscountCode) => tagType(code, "DiscountCodeBasic");
+/**
+ * A code discount as its DiscountCode union member. A separate object (the
+ * record is its prototype) so the record itself keeps its DiscountCodeNode tag.
+ */
+const discountView = (code: DevDiscountCode) =>
+  tagType(Object.create(code) as DevDiscountCode, code.kind === "free_shipping" ? "DiscountCodeFreeShipping" : "DiscountCodeBasic");
 
 /** Resolvers of QueryRoot and the object types (mutations live in ./mutations.ts). */
 export const typeResolvers: ResolverMap = {
@@ -275,10 +281,19 @@ export const typeResolvers: ResolverMap = {
       );
       return connectionOf(ctx, info, all.map(webhookView), args);
     },
-    codeDiscountNodes: (_s, args, ctx, info) =>
-      connectionOf(ctx, info, byNumericId(ctx.store.discountCodes()), args),
-    codeDiscountNode: (_s, args, ctx) => nodeOfType(ctx, args.id, "DiscountCodeNode"),
-    codeDiscountNodeByCode: (_s, args, ctx) => ctx.store.discountCodeByCode(args.code) ?? null,
+    codeDiscountNodes: (_s, args, ctx, info) => {
+      requireScope(ctx, "read_discounts", "codeDiscountNodes");
+      return connectionOf(ctx, info, byNumericId(ctx.store.discountCodes()), args);
+    },
+    codeDiscountNode: (_s, args, ctx) => {
+      requireScope(ctx, "read_discounts", "codeDiscountNode");
+      return nodeOfType(ctx, args.id, "DiscountCodeNode");
+    },
+    codeDiscountNodeByCode: (_s, args, ctx) => {
+      requireScope(ctx, "read_discounts", "codeDiscountNodeByCode");
+      const found = ctx.store.discountCodeByCode(args.code);
+      return found ? tagType(found, "DiscountCodeNode") : null;
+    },
   },
 
   Shop: {
@@ -482,28 +497,95 @@ export const typeResolvers: ResolverMap = {
   },
 
   DiscountCodeBasic: {
+    ...codeDiscountFields(),
+    customerGets: (d: DevDiscountCode, _a, ctx) => ({
+      appliesOnOneTimePurchase: true,
+      appliesOnSubscription: false,
+      items: !d.items || d.items === "all"
+        ? { __typename: "AllDiscountItems", allItems: true }
+        : { __typename: "DiscountProducts", variantIds: d.items.variantIds, productIds: d.items.productIds },
+      value: !d.value
+        ? null
+        : "percentage" in d.value
+          ? { __typename: "DiscountPercentage", percentage: d.value.percentage }
+          : {
+              __typename: "DiscountAmount",
+              amount: { amount: d.value.amount, currencyCode: ctx.store.shop.currencyCode },
+              appliesOnEachItem: Boolean(d.value.appliesOnEachItem),
+            },
+    }),
+    discountClass: (d: DevDiscountCode) => (d.items && d.items !== "all" ? "PRODUCT" : "ORDER"),
+    discountClasses: (d: DevDiscountCode) => [d.items && d.items !== "all" ? "PRODUCT" : "ORDER"],
+  },
+
+  DiscountCodeFreeShipping: {
+    ...codeDiscountFields(),
+    appliesOnOneTimePurchase: () => true,
+    appliesOnSubscription: () => false,
+    destinationSelection: () => ({ __typename: "DiscountCountryAll", allCountries: true }),
+    maximumShippingPrice: (d: DevDiscountCode, _a, ctx) =>
+      d.maximumShippingPrice ? { amount: d.maximumShippingPrice, currencyCode: ctx.store.shop.currencyCode } : null,
+    discountClass: () => "SHIPPING",
+    discountClasses: () => ["SHIPPING"],
+  },
+
+  DiscountRedeemCode: {
+    id: (c: { id: string }) => gid("DiscountRedeemCode", c.id),
+  },
+
+  DiscountProducts: {
+    productVariants: (d: { variantIds: string[] }, args, ctx, info) =>
+      connectionOf(ctx, info, byNumericId(d.variantIds.map((id) => ctx.store.variant(id)).filter((v): v is DevProductVariant => Boolean(v))), args),
+    products: (d: { productIds: string[] }, args, ctx, info) =>
+      connectionOf(ctx, info, byNumericId(d.productIds.map((id) => ctx.store.product(id)).filter((p): p is DevProduct => Boolean(p))), args),
+  },
+};
+
+/** Fields DiscountCodeBasic and DiscountCodeFreeShipping resolve alike. */
+function codeDiscountFields(): Record<string, Resolver> {
+  const buyers = (d: DevDiscountCode, ctx: ResolverContext) =>
+    d.customerIds === "all"
+      ? null
+      : { __typename: "DiscountCustomers", customers: d.customerIds.map((id) => ctx.store.customer(id)).filter(Boolean) };
+  return {
     status: (d: DevDiscountCode, _a, ctx) => {
       const now = ctx.now().getTime();
       if (Date.parse(d.startsAt) > now) return "SCHEDULED";
       if (d.endsAt && Date.parse(d.endsAt) <= now) return "EXPIRED";
       return "ACTIVE";
     },
-    updatedAt: (d: DevDiscountCode) => d.createdAt,
-    asyncUsageCount: () => 0,
+    updatedAt: (d: DevDiscountCode) => d.updatedAt ?? d.createdAt,
+    asyncUsageCount: (d: DevDiscountCode, _a, ctx) => ctx.store.discountCodeUsage(d.code),
     summary: (d: DevDiscountCode) => discountSummary(d),
     shortSummary: (d: DevDiscountCode) => discountSummary(d),
     tags: () => [],
     codes: (d: DevDiscountCode, args, ctx, info) =>
-      connectionOf(ctx, info, [{ id: d.id, code: d.code, asyncUsageCount: 0, createdBy: null }], args),
+      connectionOf(ctx, info, [{ id: d.id, code: d.code, asyncUsageCount: ctx.store.discountCodeUsage(d.code), createdBy: null }], args),
     codesCount: () => ({ count: 1, precision: "EXACT" }),
     recurringCycleLimit: () => null,
     hasTimelineComment: () => false,
-  },
-};
+    shareableUrls: () => [],
+    totalSales: () => null,
+    combinesWith: (d: DevDiscountCode) => ({
+      orderDiscounts: d.combinesWith?.orderDiscounts ?? false,
+      productDiscounts: d.combinesWith?.productDiscounts ?? false,
+      shippingDiscounts: d.combinesWith?.shippingDiscounts ?? false,
+      productDiscountsWithTagsOnSameCartLine: null,
+    }),
+    context: (d: DevDiscountCode, _a, ctx) => buyers(d, ctx) ?? { __typename: "DiscountBuyerSelectionAll", all: "ALL" },
+    customerSelection: (d: DevDiscountCode, _a, ctx) => buyers(d, ctx) ?? { __typename: "DiscountCustomerAll", allCustomers: true },
+    minimumRequirement: (d: DevDiscountCode, _a, ctx) =>
+      d.minimumSubtotal === null
+        ? null
+        : { __typename: "DiscountMinimumSubtotal", greaterThanOrEqualToSubtotal: { amount: d.minimumSubtotal, currencyCode: ctx.store.shop.currencyCode } },
+  };
+}
 
 function discountSummary(d: DevDiscountCode): string {
+  if (d.kind === "free_shipping") return "Free shipping on all products";
   if (!d.value) return d.title;
-  return "percentage" in d.value ? `${Math.round(d.value.percentage * 100)}% off` : `${d.value.amount} off`;
+  const what = "percentage" in d.value ? `${Math.round(d.value.percentage * 100)}% off` : `${d.value.amount} off`;
+  return d.items && d.items !== "all" ? `${what} selected products` : `${what} entire order`;
 }
 
 function nodeOfType(ctx: ResolverContext, id: string, type: string): object | null {
