@@ -8,6 +8,8 @@
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { SqlDialect } from "./adapter.server";
+import type { InsightsDriver, SqlSession, SqlValue } from "./insights-driver.server";
+import { msColumn, toMs } from "./purchase-histories.server";
 import type { RawSqlClient } from "./sync-repository.server";
 
 /** A Prisma client or transaction client: raw SQL plus the three intelligence models. */
@@ -191,4 +193,180 @@ export class InsightsRepository {
     const { shopDomain, ...rest } = row;
     await this.db.shopInsight.upsert({ where: { shopDomain }, create: row, update: rest });
   }
+}
+
+// ---------------------------------------------------------------- bulk path (driver-direct)
+
+/** A customer row's values in `INSIGHT_COLUMNS` order after shopDomain, times as epoch ms: what the full pass compares. */
+export type InsightValues = [
+  customerGid: string, layerId: string, lifecycleStage: string, r: number | null, f: number | null, m: number | null,
+  recencyDays: number | null, orders: number, aovMinor: number | null, monetaryMinor: number, pAlive: number | null,
+  expectedOrders30: number | null, expectedOrders90: number | null, expectedOrders365: number | null,
+  expectedOrderValueMinor: number | null, predictedLtvMinor: number | null, churnRisk: string | null, churnReason: string | null,
+  expectedNextOrderAtMs: number | null, layerReason: string, computedAtMs: number,
+];
+
+/** A row as values (rounding money as `upsertCustomerInsights` does). */
+export function insightValues(r: CustomerInsightRow): InsightValues {
+  const round = (n: number | null) => (n === null ? null : Math.round(n));
+  return [
+    r.customerGid, r.layerId, r.lifecycleStage, r.r, r.f, r.m, r.recencyDays, r.orders, round(r.aovMinor), Math.round(r.monetaryMinor),
+    r.pAlive, r.expectedOrders30, r.expectedOrders90, r.expectedOrders365, round(r.expectedOrderValueMinor), round(r.predictedLtvMinor),
+    r.churnRisk, r.churnReason, r.expectedNextOrderAt === null ? null : r.expectedNextOrderAt.getTime(), r.layerReason, r.computedAt.getTime(),
+  ];
+}
+
+const INSIGHT_PG_TYPES = [
+  "text", "text", "text", "int4", "int4", "int4", "int4", "int4", "int8", "int8", "float8", "float8", "float8", "float8",
+  "int8", "int8", "text", "text", "timestamp(3)", "text", "timestamp(3)",
+] as const;
+const TIME_COLUMNS = new Set([18, 20]); // positions of expectedNextOrderAt and computedAt in InsightValues
+const MONEY_COLUMNS = new Set([8, 9, 14, 15]);
+
+/**
+ * The full pass's reads and writes of `CustomerInsight` (and the shop's
+ * `ShopInsight`, moves, deletions) through the driver: whole-shop scans as
+ * streams, customer rows in large multi-row statements (PostgreSQL: one
+ * `unnest` of column arrays per 5,000 rows, so a statement binds 21 values
+ * rather than 100,000). Same tables, same SQL semantics as {@link InsightsRepository}.
+ */
+export class InsightsBulkRepository {
+  constructor(
+    private readonly db: SqlSession,
+    private readonly dialect: SqlDialect,
+    private readonly kind: InsightsDriver["kind"],
+  ) {}
+
+  private p(n: number): string {
+    return this.dialect === "postgresql" ? `$${n}` : "?";
+  }
+
+  /** The stored layer set (JSON), the last pass's as-of (epoch ms) and the shop's currency. */
+  async shopState(shopDomain: string): Promise<{ layers: string | null; computedAtMs: number | null; currencyCode: string | null }> {
+    const rows = await this.db.all(
+      `SELECT (SELECT "layers" FROM "ShopInsight" WHERE "shopDomain" = ${this.p(1)}),` +
+        ` (SELECT ${msColumn(this.dialect, `"computedAt"`)} FROM "ShopInsight" WHERE "shopDomain" = ${this.p(2)}),` +
+        ` (SELECT "currencyCode" FROM "Shop" WHERE "domain" = ${this.p(3)})`,
+      [shopDomain, shopDomain, shopDomain],
+    );
+    const [layers, computedAt, currencyCode] = rows[0] ?? [null, null, null];
+    return { layers: (layers as string | null) ?? null, computedAtMs: computedAt == null ? null : toMs(computedAt as string), currencyCode: (currencyCode as string | null) ?? null };
+  }
+
+  /**
+   * Streams the shop's stored rows: with `full`, every column as {@link InsightValues}
+   * (to compare), else only `[customerGid, layerId]`.
+   */
+  async eachStored(shopDomain: string, full: boolean, onRow: (values: unknown[]) => void): Promise<void> {
+    const num = (c: string) => (this.dialect === "postgresql" ? `${quote(c)}::float8` : quote(c));
+    const columns = full
+      ? INSIGHT_COLUMNS.slice(1).map((c, i) =>
+          TIME_COLUMNS.has(i) ? msColumn(this.dialect, quote(c)) : MONEY_COLUMNS.has(i) ? num(c) : quote(c),
+        )
+      : [quote("customerGid"), quote("layerId")];
+    await this.db.each(`SELECT ${columns.join(", ")} FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)}`, [shopDomain], (row) => {
+      if (full) {
+        for (const i of TIME_COLUMNS) if (row[i] !== null) row[i] = toMs(row[i] as string);
+        for (const i of MONEY_COLUMNS) if (typeof row[i] === "bigint") row[i] = Number(row[i]);
+      }
+      onRow(row);
+    });
+  }
+
+  /** Inserts or replaces customers' rows (never touches `writtenHash`). */
+  async upsert(shopDomain: string, rows: readonly InsightValues[]): Promise<void> {
+    if (rows.length === 0) return;
+    const updates = INSIGHT_COLUMNS.filter((c) => c !== "shopDomain" && c !== "customerGid")
+      .map((c) => `${quote(c)} = excluded.${quote(c)}`)
+      .join(", ");
+    const onConflict = ` ON CONFLICT ("shopDomain","customerGid") DO UPDATE SET ${updates}`;
+    if (this.kind === "pg") {
+      const per = 5_000;
+      const arrays = INSIGHT_PG_TYPES.map((t, i) => `${this.p(i + 2)}::${t}[]`).join(", ");
+      const sql = `INSERT INTO "CustomerInsight" (${INSIGHT_COLUMNS.map(quote).join(",")}) SELECT ${this.p(1)}, u.* FROM unnest(${arrays}) AS u${onConflict}`;
+      for (let i = 0; i < rows.length; i += per) {
+        const part = rows.slice(i, i + per);
+        const columns = INSIGHT_PG_TYPES.map((_, c) =>
+          part.map((r) => (TIME_COLUMNS.has(c) && r[c] !== null ? new Date(r[c] as number).toISOString() : r[c])),
+        );
+        await this.db.run(sql, [shopDomain, ...(columns as unknown as SqlValue[])]);
+      }
+      return;
+    }
+    const width = INSIGHT_COLUMNS.length;
+    const per = Math.min(500, Math.floor(MAX_PARAMS[this.dialect] / width));
+    const head = `INSERT INTO "CustomerInsight" (${INSIGHT_COLUMNS.map(quote).join(",")}) VALUES `;
+    for (let i = 0; i < rows.length; i += per) {
+      const part = rows.slice(i, i + per);
+      const params: SqlValue[] = [];
+      for (const r of part) {
+        params.push(shopDomain);
+        for (let c = 0; c < r.length; c++) {
+          const v = r[c];
+          params.push(v === null ? null : TIME_COLUMNS.has(c) ? new Date(v as number) : MONEY_COLUMNS.has(c) ? BigInt(v as number) : v);
+        }
+      }
+      await this.db.run(head + placeholders(this.dialect, part.length, width) + onConflict, params);
+    }
+  }
+
+  async insertMoves(shopDomain: string, moves: readonly LayerMoveRow[]): Promise<void> {
+    const per = Math.floor(MAX_PARAMS[this.dialect] / MOVE_COLUMNS.length / 10);
+    for (let i = 0; i < moves.length; i += per) {
+      const part = moves.slice(i, i + per);
+      const params = part.flatMap((m) => [randomUUID(), shopDomain, m.customerGid, m.fromLayer, m.toLayer, m.direction, m.movedAt]);
+      await this.db.run(`INSERT INTO "LayerMove" (${MOVE_COLUMNS.map(quote).join(",")}) VALUES ${placeholders(this.dialect, part.length, MOVE_COLUMNS.length)}`, params);
+    }
+  }
+
+  /** Removes the rows of customers deleted or no longer synced; returns how many. */
+  async deleteGone(shopDomain: string): Promise<number> {
+    return this.db.run(
+      `DELETE FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} AND NOT EXISTS (SELECT 1 FROM "Customer" c` +
+        ` WHERE c."shopDomain" = "CustomerInsight"."shopDomain" AND c."customerGid" = "CustomerInsight"."customerGid" AND c."deletedAt" IS NULL)`,
+      [shopDomain],
+    );
+  }
+
+  async saveShopInsight(row: ShopInsightRow): Promise<void> {
+    const columns = ["shopDomain", "baseline", "layers", "model", "fitDiagnostics", "computedAt", "durationMs"];
+    await this.db.run(
+      `INSERT INTO "ShopInsight" (${columns.map(quote).join(",")}) VALUES ${placeholders(this.dialect, 1, columns.length)}` +
+        ` ON CONFLICT ("shopDomain") DO UPDATE SET ${columns.slice(1).map((c) => `${quote(c)} = excluded.${quote(c)}`).join(", ")}`,
+      [row.shopDomain, row.baseline, row.layers, row.model, row.fitDiagnostics, row.computedAt, row.durationMs],
+    );
+  }
+
+  /** What a single-customer update reads: the stored model (JSON), the customer's stored layer, the currency. */
+  async updateState(shopDomain: string, customerGid: string) {
+    const rows = await this.db.all(
+      `SELECT si."baseline", si."layers", si."model", si."fitDiagnostics", ${msColumn(this.dialect, `si."computedAt"`)},` +
+        ` (SELECT "currencyCode" FROM "Shop" WHERE "domain" = ${this.p(1)})` +
+        ` FROM "ShopInsight" si WHERE si."shopDomain" = ${this.p(2)}`,
+      [shopDomain, shopDomain],
+    );
+    if (rows.length === 0) return null;
+    const [baseline, layers, model, fitDiagnostics, computedAt, currencyCode] = rows[0] as [string, string, string, string, unknown, string | null];
+    return { baseline, layers, model, fitDiagnostics, computedAtMs: toMs(computedAt as string), currencyCode: currencyCode ?? null };
+  }
+
+  /** A customer's stored layer, or null. */
+  async storedLayer(shopDomain: string, customerGid: string): Promise<string | null> {
+    const rows = await this.db.all(
+      `SELECT "layerId" FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} AND "customerGid" = ${this.p(2)}`,
+      [shopDomain, customerGid],
+    );
+    return rows.length === 0 ? null : (rows[0][0] as string);
+  }
+}
+
+function placeholders(dialect: SqlDialect, rows: number, columns: number): string {
+  const groups: string[] = new Array(rows);
+  let n = 1;
+  for (let r = 0; r < rows; r++) {
+    const slots: string[] = new Array(columns);
+    for (let c = 0; c < columns; c++) slots[c] = dialect === "postgresql" ? `$${n++}` : "?";
+    groups[r] = `(${slots.join(",")})`;
+  }
+  return groups.join(",");
 }

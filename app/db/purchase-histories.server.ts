@@ -16,7 +16,9 @@
  * are the prospects of the segmentation.
  */
 import type { OrderPoint, PurchaseHistory } from "~/domain/customers/purchase-history";
+import type { PurchaseColumns } from "~/domain/segments";
 import type { SqlDialect } from "./adapter.server";
+import type { SqlSession } from "./insights-driver.server";
 import type { RawSqlClient } from "./sync-repository.server";
 
 /** Financial statuses whose orders count as purchases. */
@@ -40,7 +42,8 @@ const PURCHASE_JOIN =
   ` AND o."cancelledAt" IS NULL AND o."deletedAt" IS NULL AND NOT o."test"` +
   ` AND o."financialStatus" IN (${statusList})`;
 
-function toMs(value: Date | string | number): number {
+export function toMs(value: Date | string | number | bigint): number {
+  if (typeof value === "bigint") return Number(value);
   if (value instanceof Date) return value.getTime();
   if (typeof value === "number") return value;
   const ms = Date.parse(value);
@@ -49,7 +52,7 @@ function toMs(value: Date | string | number): number {
 }
 
 /** Minor units as a JS number: exact up to 2^53 (see PurchaseHistory). */
-function toNumber(value: bigint | number | string): number {
+export function toNumber(value: bigint | number | string): number {
   return typeof value === "number" ? value : Number(value);
 }
 
@@ -138,4 +141,125 @@ export class PurchaseHistoryReader {
     const rows = await this.db.$queryRawUnsafe<HistoryRow[]>(sql, shopDomain, customerGid);
     return groupRows(rows)[0] ?? null;
   }
+}
+
+/** A timestamp column as something `toMs` reads: PostgreSQL gives epoch ms (no time-zone parsing in the driver), SQLite its text. */
+export function msColumn(dialect: SqlDialect, column: string): string {
+  return dialect === "postgresql" ? `round(EXTRACT(EPOCH FROM ${column}) * 1000)::float8` : column;
+}
+
+/** A BigInt money expression as a plain number (exact to 2^53) on PostgreSQL, whose driver gives int8 as text. */
+function moneyExpr(dialect: SqlDialect, expr: string): string {
+  return dialect === "postgresql" ? `(${expr})::float8` : expr;
+}
+
+/**
+ * Every (not deleted) customer's purchases as columns, for the full pass: the
+ * same customers, order and purchases as `PurchaseHistoryReader.all` gives,
+ * without an object per customer or order.
+ *
+ * Two scans instead of the reader's join: the customers by id, then the shop's
+ * purchase orders in table order (a scan, not an index walk with a row lookup
+ * per order: 2-5x faster on SQLite), grouped in memory by customer and sorted
+ * by time. Orders of deleted or unknown customers are dropped. `indexOf` maps
+ * a customer id to its position.
+ */
+export async function loadPurchaseColumns(
+  db: SqlSession,
+  dialect: SqlDialect,
+  shopDomain: string,
+): Promise<PurchaseColumns & { indexOf: Map<string, number> }> {
+  const p = (n: number) => (dialect === "postgresql" ? `$${n}` : "?");
+  const customerIds: string[] = [];
+  let createdAt = new Float64Array(1024);
+  const indexOf = new Map<string, number>();
+  await db.each(
+    `SELECT "customerGid", ${msColumn(dialect, `"shopifyCreatedAt"`)} FROM "Customer" WHERE "shopDomain" = ${p(1)} AND "deletedAt" IS NULL ORDER BY "customerGid"`,
+    [shopDomain],
+    (row) => {
+      const i = customerIds.length;
+      if (i === createdAt.length) createdAt = grow(createdAt);
+      customerIds.push(row[0] as string);
+      createdAt[i] = toMs(row[1] as string);
+      indexOf.set(row[0] as string, i);
+    },
+  );
+  const n = customerIds.length;
+
+  let owner = new Int32Array(4096);
+  let at = new Float64Array(4096);
+  let value = new Float64Array(4096);
+  let m = 0;
+  // `+"shopDomain"` keeps SQLite on a table scan: the planner would walk an index and look every order up.
+  const shopTerm = dialect === "postgresql" ? `o."shopDomain" = $1` : `+o."shopDomain" = ?`;
+  await db.each(
+    `SELECT o."customerGid", ${msColumn(dialect, `o."processedAt"`)}, ${moneyExpr(dialect, `o."totalPriceMinor" - o."totalRefundedMinor"`)}` +
+      ` FROM "Order" o WHERE ${shopTerm} AND o."customerGid" IS NOT NULL AND o."cancelledAt" IS NULL AND o."deletedAt" IS NULL` +
+      ` AND NOT o."test" AND o."financialStatus" IN (${statusList})`,
+    [shopDomain],
+    (row) => {
+      const i = indexOf.get(row[0] as string);
+      if (i === undefined || row[1] === null || row[2] === null) return;
+      if (m === at.length) {
+        owner = grow(owner);
+        at = grow(at);
+        value = grow(value);
+      }
+      owner[m] = i;
+      at[m] = toMs(row[1] as string);
+      value[m++] = toNumber(row[2] as number);
+    },
+  );
+
+  // Group by customer (counting sort), then order each customer's purchases by time.
+  const orderStart = new Int32Array(n + 1);
+  for (let k = 0; k < m; k++) orderStart[owner[k] + 1]++;
+  for (let i = 0; i < n; i++) orderStart[i + 1] += orderStart[i];
+  const fill = orderStart.slice(0, n);
+  const orderAt = new Float64Array(m);
+  const orderValueMinor = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    const slot = fill[owner[k]]++;
+    orderAt[slot] = at[k];
+    orderValueMinor[slot] = value[k];
+  }
+  for (let i = 0; i < n; i++) {
+    // Insertion sort: a customer has a handful of orders. Equal times may land in either order: nothing reads their order.
+    for (let k = orderStart[i] + 1, end = orderStart[i + 1]; k < end; k++) {
+      const t = orderAt[k];
+      const v = orderValueMinor[k];
+      let j = k - 1;
+      while (j >= orderStart[i] && orderAt[j] > t) {
+        orderAt[j + 1] = orderAt[j];
+        orderValueMinor[j + 1] = orderValueMinor[j];
+        j--;
+      }
+      orderAt[j + 1] = t;
+      orderValueMinor[j + 1] = v;
+    }
+  }
+  return { count: n, customerIds, createdAt: createdAt.slice(0, n), orderStart, orderAt, orderValueMinor, indexOf };
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** One customer's history through the driver (the single-customer update's read): null when unknown or deleted. */
+export async function historyOfCustomer(db: SqlSession, dialect: SqlDialect, shopDomain: string, customerGid: string): Promise<PurchaseHistory | null> {
+  const p = (n: number) => (dialect === "postgresql" ? `$${n}` : "?");
+  const sql =
+    `SELECT c."customerGid", ${msColumn(dialect, `c."shopifyCreatedAt"`)}, ${msColumn(dialect, `o."processedAt"`)},` +
+    ` ${moneyExpr(dialect, `o."totalPriceMinor" - o."totalRefundedMinor"`)}` +
+    ` FROM "Customer" c LEFT JOIN "Order" o ON ${PURCHASE_JOIN}` +
+    ` WHERE c."shopDomain" = ${p(1)} AND c."customerGid" = ${p(2)} AND c."deletedAt" IS NULL` +
+    ` ORDER BY o."processedAt", o."orderGid"`;
+  let history: PurchaseHistory | null = null;
+  await db.each(sql, [shopDomain, customerGid], (row) => {
+    history ??= { customerId: row[0] as string, createdAt: toMs(row[1] as string), orders: [] };
+    if (row[2] !== null && row[3] !== null) history.orders.push({ at: toMs(row[2] as string), valueMinor: toNumber(row[3] as number) });
+  });
+  return history;
 }

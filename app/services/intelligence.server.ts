@@ -18,19 +18,29 @@
  */
 import { performance } from "node:perf_hooks";
 import type { SqlDialect } from "~/db/adapter.server";
-import { InsightsRepository, type CustomerInsightRow, type InsightsDb } from "~/db/insights-repository.server";
-import { PurchaseHistoryReader } from "~/db/purchase-histories.server";
+import { insightsDriver } from "~/db/insights-driver.server";
+import {
+  InsightsBulkRepository,
+  InsightsRepository,
+  insightValues,
+  type CustomerInsightRow,
+  type InsightValues,
+  type InsightsDb,
+} from "~/db/insights-repository.server";
+import { PurchaseHistoryReader, historyOfCustomer, loadPurchaseColumns } from "~/db/purchase-histories.server";
 import type { PurchaseHistory } from "~/domain/customers/purchase-history";
 import { analyzeRetention, type AnalyticsOptions, type RetentionAnalysis } from "~/domain/analytics";
 import {
   type ChurnRisk,
   type CustomerPrediction,
+  type CustomerPredictor,
   type FitDiagnostics,
-  churnRisk,
-  expectedNextOrderAt,
+  type SummaryColumns,
+  customerPredictor,
+  fitShopModelFromColumns,
   predictCustomer,
-  predictShop,
   summarise,
+  summariseColumns,
 } from "~/domain/predictions";
 import {
   DEFAULT_LAYERS,
@@ -42,16 +52,16 @@ import {
   fillFeatures,
   layerMap,
   moveRates,
-  readColumns,
   renderRule,
   ruleFields,
   segmentCustomer,
-  segmentShop,
+  segmentPurchaseColumns,
   shopNorms,
   validateLayers,
   type CompiledLayers,
   type CustomerFeatures,
   type LayerAssignment,
+  type ShopColumns,
   type LayerDefinition,
   type MoveRates,
   type ShopBaseline,
@@ -109,7 +119,17 @@ export interface RecomputeSummary {
   moves: number;
   model: "bgnbd" | "empirical";
   fallbackReason: FitDiagnostics["fallbackReason"];
-  /** Wall-clock milliseconds per phase: load histories, segment, predict, build rows, write (one transaction). */
+  /**
+   * Customer rows written by this pass. Rows whose every column (as-of
+   * instant included) is already stored are not rewritten: a second pass at
+   * the same `asOf` over unchanged data writes none.
+   */
+  written: number;
+  /**
+   * Wall-clock milliseconds per phase: load purchases, segment, predict (summaries
+   * and the model fit), rows (per-customer predictions and row values), write (one
+   * transaction: read the stored rows, write the changed ones, moves, deletions).
+   */
   durationsMs: { load: number; segment: number; predict: number; rows: number; write: number; total: number };
 }
 
@@ -131,65 +151,76 @@ export interface RecomputeSummary {
  */
 export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Promise<RecomputeSummary> {
   const asOfMs = deps.asOf.getTime();
-  const repo = new InsightsRepository(deps.db, deps.dialect);
   const t0 = performance.now();
-
-  const [histories, stored, currencyCode] = await Promise.all([
-    new PurchaseHistoryReader(deps.db, deps.dialect).all(shopDomain, { pageCustomers: deps.pageCustomers }),
-    repo.shopInsight(shopDomain),
-    repo.shopCurrency(shopDomain),
-  ]);
-  const layers = stored ? parseLayers(shopDomain, stored.layers) : DEFAULT_LAYERS;
+  // Bulk reads and writes go through the driver under the Prisma client (app/db/insights-driver.server.ts).
+  const driver = await insightsDriver(deps.db, deps.dialect);
+  const bulk = new InsightsBulkRepository(driver, deps.dialect, driver.kind);
+  const state = await bulk.shopState(shopDomain);
+  const purchases = await loadPurchaseColumns(driver, deps.dialect, shopDomain);
+  const layers = state.layers !== null ? parseLayers(shopDomain, state.layers) : DEFAULT_LAYERS;
   const t1 = performance.now();
 
-  const segmentation = segmentShop(histories, asOfMs, { layers });
+  const segmentation = segmentPurchaseColumns(purchases, asOfMs, { layers });
   const t2 = performance.now();
 
-  const prediction = predictShop(histories, asOfMs);
+  const summaries = summariseColumns(purchases, asOfMs);
+  const fit = fitShopModelFromColumns(summaries);
   const t3 = performance.now();
 
   const compiled = compileLayers(layers, segmentation.norms);
-  const rows = insightRows(histories, asOfMs, segmentation.baseline, compiled, segmentation.layerIds, segmentation.layerIndex,
-    prediction.customers, deps.asOf, currencyCode ?? undefined);
+  const values = insightValueRows(purchases.customerIds, segmentation.columns, segmentation.baseline, compiled, segmentation.layerIds,
+    segmentation.layerIndex, summaries, customerPredictor(asOfMs, fit.bgNbd, fit.gammaGamma, fit.fitDiagnostics.empirical), asOfMs,
+    state.currencyCode ?? undefined);
   const t4 = performance.now();
 
-  let moveCount = 0;
-  await deps.db.$transaction(
-    async (tx) => {
-      const txRepo = new InsightsRepository(tx, deps.dialect);
-      const previous = await txRepo.currentLayers(shopDomain);
-      const moves = diffLayers(previous, layerMap(segmentation), asOfMs, layers);
-      await txRepo.upsertCustomerInsights(shopDomain, rows);
-      await txRepo.insertMoves(shopDomain, moves.map((m) => ({
-        customerGid: m.customerId, fromLayer: m.from, toLayer: m.to, direction: m.direction, movedAt: deps.asOf,
-      })));
-      await txRepo.deleteInsightsOfGoneCustomers(shopDomain);
-      await txRepo.saveShopInsight({
-        shopDomain,
-        baseline: JSON.stringify(segmentation.baseline),
-        layers: JSON.stringify(layers),
-        model: prediction.model,
-        fitDiagnostics: JSON.stringify(prediction.fitDiagnostics),
-        computedAt: deps.asOf,
-        durationMs: Math.round(performance.now() - t0),
-      });
-      moveCount = moves.length;
-    },
-    // A large shop's write is one long transaction by design (readers never see half a pass).
-    { timeout: 30 * 60_000, maxWait: 60_000 },
-  );
+  // A stored row can only equal a new one when it was computed at the same instant (computedAt is a column).
+  const compare = state.computedAtMs === asOfMs;
+  const { moves, written } = await driver.transaction(async (session) => {
+    const tx = new InsightsBulkRepository(session, deps.dialect, driver.kind);
+    const unchanged = new Uint8Array(values.length);
+    // Previous layers only of customers whose layer differs: diffLayers gives the same moves, in stored order.
+    const previous = new Map<string, string>();
+    const next = new Map<string, string>();
+    await tx.eachStored(shopDomain, compare, (stored) => {
+      const i = purchases.indexOf.get(stored[0] as string);
+      if (i === undefined) return; // a deleted customer: removed below
+      const row = values[i];
+      if (stored[1] !== row[1]) {
+        previous.set(row[0], stored[1] as string);
+        next.set(row[0], row[1]);
+      } else if (compare && sameValues(row, stored)) unchanged[i] = 1;
+    });
+    const changed = unchanged.includes(1) ? values.filter((_, i) => unchanged[i] === 0) : values;
+    await tx.upsert(shopDomain, changed);
+    const moves = diffLayers(previous, next, asOfMs, layers);
+    await tx.insertMoves(shopDomain, moves.map((m) => ({
+      customerGid: m.customerId, fromLayer: m.from, toLayer: m.to, direction: m.direction, movedAt: deps.asOf,
+    })));
+    await tx.deleteGone(shopDomain);
+    await tx.saveShopInsight({
+      shopDomain,
+      baseline: JSON.stringify(segmentation.baseline),
+      layers: JSON.stringify(layers),
+      model: fit.model,
+      fitDiagnostics: JSON.stringify(fit.fitDiagnostics),
+      computedAt: deps.asOf,
+      durationMs: Math.round(performance.now() - t0),
+    });
+    return { moves: moves.length, written: changed.length };
+  });
   const t5 = performance.now();
 
   const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10;
   return {
     shopDomain,
     asOf: deps.asOf,
-    customers: histories.length,
-    buyers: prediction.customers.length,
+    customers: purchases.count,
+    buyers: summaries.buyers,
     layerSizes: segmentation.layerSizes,
-    moves: moveCount,
-    model: prediction.model,
-    fallbackReason: prediction.fitDiagnostics.fallbackReason,
+    moves,
+    model: fit.model,
+    fallbackReason: fit.fitDiagnostics.fallbackReason,
+    written,
     durationsMs: { load: ms(t0, t1), segment: ms(t1, t2), predict: ms(t2, t3), rows: ms(t3, t4), write: ms(t4, t5), total: ms(t0, t5) },
   };
 }
@@ -223,35 +254,32 @@ export interface CustomerUpdate {
 export async function updateCustomer(shopDomain: string, customerGid: string, deps: ComputeDeps): Promise<CustomerUpdate> {
   const started = performance.now();
   const asOfMs = deps.asOf.getTime();
-  const repo = new InsightsRepository(deps.db, deps.dialect);
-  const reader = new PurchaseHistoryReader(deps.db, deps.dialect);
-  const [stored, history, currencyCode] = await Promise.all([
-    repo.shopInsight(shopDomain),
-    reader.historyOf(shopDomain, customerGid),
-    repo.shopCurrency(shopDomain),
-  ]);
+  // Two reads (the shop's stored model, the customer's history) and one write transaction, through the driver.
+  const driver = await insightsDriver(deps.db, deps.dialect);
+  const repo = new InsightsBulkRepository(driver, deps.dialect, driver.kind);
+  const stored = await repo.updateState(shopDomain, customerGid);
   if (!stored) throw new IntelligenceNotComputedError(shopDomain);
+  const history = await historyOfCustomer(driver, deps.dialect, shopDomain, customerGid);
   if (!history) throw new UnknownCustomerError(shopDomain, customerGid);
-  const model = storedModel(shopDomain, stored);
+  const model = cachedModel(shopDomain, stored);
 
   const computeStart = performance.now();
-  const { row, assignment } = scoreOne(history, asOfMs, model, deps.asOf, currencyCode ?? undefined);
+  const { row, assignment } = scoreOne(history, asOfMs, model, deps.asOf, stored.currencyCode ?? undefined);
   const computeMs = performance.now() - computeStart;
 
-  let previousLayerId: string | null = null;
-  let move: CustomerUpdate["move"] = null;
-  await deps.db.$transaction(async (tx) => {
-    const txRepo = new InsightsRepository(tx, deps.dialect);
-    const before = await txRepo.customerInsight(shopDomain, customerGid);
-    previousLayerId = before?.layerId ?? null;
-    await txRepo.upsertCustomerInsights(shopDomain, [row]);
-    if (before) {
-      const [m] = diffLayers(new Map([[customerGid, before.layerId]]), new Map([[customerGid, assignment.layerId]]), asOfMs, model.layers);
+  const { previousLayerId, move } = await driver.transaction(async (session) => {
+    const tx = new InsightsBulkRepository(session, deps.dialect, driver.kind);
+    const before = await tx.storedLayer(shopDomain, customerGid);
+    await tx.upsert(shopDomain, [insightValues(row)]);
+    let move: CustomerUpdate["move"] = null;
+    if (before !== null) {
+      const [m] = diffLayers(new Map([[customerGid, before]]), new Map([[customerGid, assignment.layerId]]), asOfMs, model.layers);
       if (m) {
         move = { from: m.from, to: m.to, direction: m.direction };
-        await txRepo.insertMoves(shopDomain, [{ customerGid, fromLayer: m.from, toLayer: m.to, direction: m.direction, movedAt: deps.asOf }]);
+        await tx.insertMoves(shopDomain, [{ customerGid, fromLayer: m.from, toLayer: m.to, direction: m.direction, movedAt: deps.asOf }]);
       }
     }
+    return { previousLayerId: before, move };
   });
   return {
     customerGid, layerId: assignment.layerId, previousLayerId, move, orders: row.orders,
@@ -480,45 +508,91 @@ function storedModel(shopDomain: string, stored: { baseline: string; layers: str
   };
 }
 
-/** Rows for the full pass: features from the same columns `segmentShop` reads, layers from its result. */
-function insightRows(
-  histories: readonly PurchaseHistory[],
-  asOfMs: number,
+/**
+ * Row values for the full pass, customer by customer in the pass's order:
+ * features from the columns `segmentShop` read, layers from its result,
+ * predictions from the shop's predictor. Gives exactly the values `toRow`
+ * gives (the single-customer update's row), with the reason's JSON written
+ * directly (one rendered rule per layer, not an object per customer).
+ */
+function insightValueRows(
+  customerIds: readonly string[],
+  cols: ShopColumns,
   baseline: ShopBaseline,
   compiled: CompiledLayers,
   layerIds: readonly string[],
   layerIndex: Uint16Array,
-  predictions: readonly CustomerPrediction[],
-  computedAt: Date,
+  summaries: SummaryColumns,
+  predictor: CustomerPredictor,
+  asOfMs: number,
   currencyCode: string | undefined,
-): CustomerInsightRow[] {
-  const cols = readColumns(histories, asOfMs);
+): InsightValues[] {
   const byId = new Map(compiled.layers.map((l) => [l.id, l]));
   // The rule in words is the same for everyone in a layer: render it once per layer.
-  const rendered = new Map<string, { text: string; fields: (keyof CustomerFeatures)[] }>();
-  for (const l of compiled.layers) rendered.set(l.id, { text: renderRule(l.rule, { norms: compiled.norms, currencyCode }), fields: ruleFields(l.rule) });
+  const rendered = new Map<string, { head: string; fields: (keyof CustomerFeatures)[]; keys: string[] }>();
+  for (const l of compiled.layers) {
+    const fields = ruleFields(l.rule);
+    rendered.set(l.id, {
+      head: `{"matchedRule":${JSON.stringify(renderRule(l.rule, { norms: compiled.norms, currencyCode }))},"values":{`,
+      fields,
+      keys: fields.map((f, k) => (k === 0 ? "" : ",") + JSON.stringify(f) + ":"),
+    });
+  }
+  const noMatch = JSON.stringify({ matchedRule: "none", values: {}, explanation: "No layer's rule matched this customer" } satisfies StoredLayerReason);
   const row = emptyFeatures();
-  const out: CustomerInsightRow[] = new Array(histories.length);
-  let j = 0; // predictShop keeps input order and leaves out customers without orders
-  for (let i = 0; i < histories.length; i++) {
-    const id = histories[i].customerId;
+  const s = { x: 0, tx: 0, T: 0, meanRepeatValueMinor: null as number | null, meanOrderValueMinor: 0 };
+  const out: InsightValues[] = new Array(customerIds.length);
+  for (let i = 0; i < customerIds.length; i++) {
+    const id = customerIds[i];
     fillFeatures(row, id, cols.orders[i], cols.recencyDays[i], cols.daysSinceFirstOrder[i], cols.daysSinceCreated[i],
       cols.monetaryMinor[i], cols.aovMinor[i], baseline);
     const layerId = layerIds[layerIndex[i]];
-    const layer = byId.get(layerId);
-    let reason: StoredLayerReason;
-    if (layer) {
-      const r = rendered.get(layerId)!;
-      const values: StoredLayerReason["values"] = {};
-      for (const f of r.fields) values[f] = row[f];
-      reason = { matchedRule: r.text, values };
-    } else {
-      reason = { matchedRule: "none", values: {}, explanation: "No layer's rule matched this customer" };
+    const r = byId.has(layerId) ? rendered.get(layerId)! : null;
+    let reason = noMatch;
+    if (r) {
+      // JSON.stringify({ matchedRule, values }) by hand: numbers as JSON writes them, non-finite as null.
+      reason = r.head;
+      for (let k = 0; k < r.fields.length; k++) reason += r.keys[k] + jsonValue(row[r.fields[k]]);
+      reason += "}}";
     }
-    const p = j < predictions.length && predictions[j].customerId === id ? predictions[j++] : null;
-    out[i] = toRow(row, layerId, reason, p, computedAt);
+    const x = summaries.x[i];
+    let p: CustomerPrediction | null = null;
+    if (x >= 0) {
+      s.x = x;
+      s.tx = summaries.tx[i];
+      s.T = summaries.T[i];
+      s.meanRepeatValueMinor = x > 0 ? summaries.meanRepeatValueMinor[i] : null;
+      s.meanOrderValueMinor = summaries.meanOrderValueMinor[i];
+      p = predictor.predict(id, s);
+    }
+    out[i] = [
+      id, layerId, row.lifecycleStage, row.r, row.f, row.m, row.recencyDays, row.orders,
+      row.aovMinor === null ? null : Math.round(row.aovMinor), Math.round(row.monetaryMinor),
+      p?.pAlive ?? null, p?.expectedOrders.next30Days ?? null, p?.expectedOrders.next90Days ?? null, p?.expectedOrders.next365Days ?? null,
+      p === null ? null : Math.round(p.expectedOrderValueMinor), p === null ? null : Math.round(p.predictedLtvMinor),
+      p?.churnRisk.level ?? null, p ? predictor.churnReasonJson(p.churnRisk) : null,
+      p?.expectedNextOrderAt ?? null, reason, asOfMs,
+    ];
   }
   return out;
+}
+
+function jsonValue(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  return JSON.stringify(v);
+}
+
+/** A stored row (times as epoch ms, money as numbers) equals the new values, column by column. */
+function sameValues(row: InsightValues, stored: unknown[]): boolean {
+  for (let c = 1; c < row.length; c++) {
+    const a = row[c];
+    const b = stored[c];
+    if (a === b) continue;
+    if (a === null || b === null || b === undefined) return false;
+    if (typeof b === "bigint" ? Number(b) !== a : true) return false;
+  }
+  return true;
 }
 
 function toRow(x: CustomerFeatures, layerId: string, reason: StoredLayerReason, p: CustomerPrediction | null, computedAt: Date): CustomerInsightRow {
@@ -543,6 +617,23 @@ function toRow(x: CustomerFeatures, layerId: string, reason: StoredLayerReason, 
     layerReason: JSON.stringify(reason),
     computedAt,
   };
+}
+
+/**
+ * The parsed and compiled stored model per shop, reused while the stored JSON
+ * is the same (a new pass or a layer edit changes it): parsing and compiling
+ * the layer set is most of a single update's compute.
+ */
+const modelCache = new Map<string, { key: string[]; model: StoredModel }>();
+
+function cachedModel(shopDomain: string, stored: { baseline: string; layers: string; model: string; fitDiagnostics: string; computedAtMs: number }): StoredModel {
+  const key = [String(stored.computedAtMs), stored.baseline, stored.layers, stored.model, stored.fitDiagnostics];
+  const hit = modelCache.get(shopDomain);
+  if (hit && hit.key.every((k, i) => k === key[i])) return hit.model;
+  const model = storedModel(shopDomain, stored);
+  if (modelCache.size > 1_000) modelCache.clear();
+  modelCache.set(shopDomain, { key, model });
+  return model;
 }
 
 /** One customer against the stored model: the single-customer update's domain step. */

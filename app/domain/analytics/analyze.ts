@@ -8,6 +8,7 @@ import { summarizeDays, type DaysDistribution } from "./intervals";
 import { ltvAtHorizon, type LtvAtHorizon } from "./ltv";
 import { retentionByDays, retentionCurve, windowRetention, type RetentionCurve, type WindowRetention } from "./retention";
 import { scanHistories, type AnalyticsOptions } from "./scan";
+import { secondOrderSurvival, type SecondOrderSurvival } from "./survival";
 import { ratio } from "./stats";
 
 /** Shop-level metrics: every customer with a first purchase at or before asOf, all cohorts together. */
@@ -29,6 +30,13 @@ export interface ShopMetrics {
    * customers contribute only fast reorders, which pulls the median down.
    */
   timeToSecondOrder: DaysDistribution;
+  /**
+   * Kaplan–Meier time to second order over every customer: those without a
+   * second order are right-censored at asOf, so unlike `timeToSecondOrder` it
+   * is not conditional on reordering. Median and Ŝ at 30/60/90/180/365 days
+   * with Greenwood 95% intervals (`survival.ts`).
+   */
+  secondOrderSurvival: SecondOrderSurvival;
   /** Every gap between a customer's consecutive distinct order instants, days. */
   repurchaseIntervals: DaysDistribution;
   /** Net revenue of all orders up to asOf, minor units. */
@@ -94,6 +102,7 @@ export function analyzeRetention(histories: readonly PurchaseHistory[], options:
       curve: retentionCurve(scan.customers, windows, curveStepDays, curveMaxDays),
       ltv,
       timeToSecondOrder: summarizeDays(scan.secondOrderGapsMs.values(), secondOrderBucketsDays),
+      secondOrderSurvival: secondOrderSurvival(histories, { asOf: scan.options.asOf, horizonsDays: scan.options.survivalHorizonsDays }),
       repurchaseIntervals: summarizeDays(scan.repurchaseIntervalsMs.values(), secondOrderBucketsDays),
       revenueMinor: scan.revenueMinor,
       returningRevenueMinor: scan.returningRevenueMinor,

@@ -38,5 +38,16 @@ export {
   type BaselineMetric,
   type BaselineStanding,
 } from "./baselines";
+export {
+  DEFAULT_SURVIVAL_HORIZONS_DAYS,
+  kaplanMeier,
+  logLogInterval,
+  secondOrderDurations,
+  secondOrderSurvival,
+  type SecondOrderSurvival,
+  type SurvivalOptions,
+  type SurvivalPoint,
+  type SurvivalStep,
+} from "./survival";
 export { conversionWithin, type Conversion } from "./conversion";
 export { formatMonth, monthIndexOf, monthStartAt, parseMonth, type MonthIndex } from "./time";

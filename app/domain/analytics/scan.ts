@@ -24,6 +24,8 @@ export interface AnalyticsOptions {
   ltvHorizonsDays?: readonly number[];
   /** Histogram bucket edges for time to second order, days; buckets are [edge_i, edge_i+1). Default below. */
   secondOrderBucketsDays?: readonly number[];
+  /** Horizons of the Kaplan–Meier time-to-second-order curve, days. Default [30, 60, 90, 180, 365]. */
+  survivalHorizonsDays?: readonly number[];
 }
 
 export type ResolvedOptions = Required<AnalyticsOptions>;
@@ -38,6 +40,7 @@ export function resolveOptions(options: AnalyticsOptions): ResolvedOptions {
     curveMaxDays: 365,
     ltvHorizonsDays: [30, 90, 365],
     secondOrderBucketsDays: DEFAULT_SECOND_ORDER_BUCKETS_DAYS,
+    survivalHorizonsDays: [30, 60, 90, 180, 365],
     ...options,
   };
   if (!Number.isFinite(resolved.asOf)) throw new RangeError("asOf must be a finite epoch-ms instant");

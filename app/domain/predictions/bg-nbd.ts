@@ -309,15 +309,25 @@ function conditionalExpectation(
     const hi = conditionalExpectation({ ...params, a: 1 + 1e-6 }, t, x, tx, T, conditional);
     return (lo + hi) / 2;
   }
-  const { r, alpha, b } = params;
+  const value = expectationIfAliveTerm(params, t, x, T);
+  return conditional ? value * probabilityAlive(params, x, tx, T) : value;
+}
+
+/**
+ * The part of eq. 10 that does not depend on tₓ (E[Y(t) | x, tₓ, T] is this
+ * times P(alive)), for t > 0 and |a − 1| ≥ 1e-7. Exported so a whole shop can
+ * compute it once per distinct (x, T) and get bit-identical expectations
+ * (predictions/customer-predictor.ts).
+ */
+export function expectationIfAliveTerm(params: BgNbdParams, t: number, x: number, T: number): number {
+  const { r, alpha, a, b } = params;
   const z = t / (alpha + T + t);
   const c = a + b + x - 1;
   const f = hyp2f1Log(r + x, b + x, c, z);
   // ((α+T)/(α+T+t))^(r+x) · ₂F₁ in log space; 1 − e^L by expm1 keeps small t exact.
   const logTerm = (r + x) * Math.log1p(-z) + f.logAbs;
   const bracket = f.sign > 0 ? -Math.expm1(logTerm) : 1 + Math.exp(logTerm);
-  const value = (c / (a - 1)) * bracket;
-  return conditional ? value * probabilityAlive(params, x, tx, T) : value;
+  return (c / (a - 1)) * bracket;
 }
 
 /**

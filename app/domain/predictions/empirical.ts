@@ -33,7 +33,7 @@ export interface EmpiricalShopModel {
 }
 
 /** Shop-level rates from day-unit summaries. @throws RangeError for no customers. */
-export function empiricalShopModel(summaries: readonly CustomerSummary[]): EmpiricalShopModel {
+export function empiricalShopModel(summaries: readonly Pick<CustomerSummary, "x" | "tx" | "meanOrderValueMinor">[]): EmpiricalShopModel {
   if (summaries.length === 0) throw new RangeError("empiricalShopModel: no customers");
   let repeaters = 0;
   let sumTx = 0;

@@ -5,6 +5,7 @@
  */
 export {
   bgNbdLogLikelihood,
+  expectationIfAliveTerm,
   expectedTransactions,
   expectedTransactionsNewCustomer,
   fitBgNbd,
@@ -41,8 +42,11 @@ export {
   type SpendObservation,
 } from "./gamma-gamma";
 export {
+  fitShopModel,
+  fitShopModelFromColumns,
   predictShop,
   predictCustomer,
+  type ShopModelFit,
   type CustomerPrediction,
   type FallbackReason,
   type FitDiagnostics,
@@ -51,3 +55,5 @@ export {
 } from "./predict-shop";
 export { simulateBgNbd, seededRandom } from "./simulate";
 export { summarise, UNIT_DAYS, type CustomerSummary, type TimeUnit } from "./summaries";
+export { customerPredictor, type CustomerPredictor, type SummaryInput } from "./customer-predictor";
+export { groupSummaryColumns, summariseColumns, type OrderColumns, type SummaryColumns } from "./summary-columns";

@@ -7,6 +7,8 @@ import type { PurchaseHistory } from "../customers/purchase-history";
 import {
   expectedTransactions,
   fitBgNbd,
+  type GroupedObservations,
+  type RfmObservation,
   medianTimeToNextPurchaseIfAlive,
   probabilityAlive,
   purchaseRateIfAlive,
@@ -18,6 +20,7 @@ import { predictedLifetimeValue } from "./clv";
 import { empiricalCustomerEstimate, empiricalShopModel, type EmpiricalShopModel } from "./empirical";
 import { conditionalExpectedOrderValue, fitGammaGamma, type GammaGammaParams } from "./gamma-gamma";
 import { summarise, type CustomerSummary } from "./summaries";
+import { groupSummaryColumns, type SummaryColumns } from "./summary-columns";
 
 export interface PredictShopOptions {
   /** Fit the BG/NBD only with at least this many customers. Default 200. */
@@ -106,14 +109,46 @@ export function predictShop(
   asOf: number,
   options: PredictShopOptions = {},
 ): ShopPrediction {
+  const summaries = summarise(histories, asOf, "days");
+  const fit = fitShopModel(
+    { n: summaries.length, repeaters: summaries.filter((s) => s.x > 0).length, empirical: summaries, observations: summaries, spend: summaries },
+    options,
+  );
+  const customers = summaries.map((s) =>
+    predictCustomer(s, asOf, fit.bgNbd, fit.gammaGamma, fit.fitDiagnostics.empirical, options),
+  );
+  return { model: fit.model, asOf, fitDiagnostics: fit.fitDiagnostics, customers };
+}
+
+/** The fitted shop model: what `predictCustomer` needs besides the customer's summary. */
+export interface ShopModelFit {
+  model: "bgnbd" | "empirical";
+  fitDiagnostics: FitDiagnostics;
+  /** BG/NBD parameters when the model is "bgnbd". */
+  bgNbd: BgNbdParams | null;
+  gammaGamma: GammaGammaParams | null;
+}
+
+/**
+ * The fit `predictShop` makes (BG/NBD or the empirical fallback, Gamma-Gamma
+ * or its fallback), from the shop's buyers' summaries in customer order.
+ */
+export function fitShopModel(
+  data: {
+    n: number;
+    repeaters: number;
+    empirical: readonly Pick<CustomerSummary, "x" | "tx" | "meanOrderValueMinor">[];
+    observations: readonly RfmObservation[] | GroupedObservations;
+    spend: readonly Pick<CustomerSummary, "x" | "meanRepeatValueMinor">[];
+  },
+  options: PredictShopOptions = {},
+): ShopModelFit {
   const minCustomers = options.minCustomers ?? 200;
   const minRepeaters = options.minRepeaters ?? 50;
-  const summaries = summarise(histories, asOf, "days");
-  const n = summaries.length;
-  const repeaters = summaries.filter((s) => s.x > 0).length;
+  const { n, repeaters } = data;
   const empirical: EmpiricalShopModel =
     n > 0
-      ? empiricalShopModel(summaries)
+      ? empiricalShopModel(data.empirical)
       : { customers: 0, repeaters: 0, repeatRate: 0, repeatProbabilityByRepeats: [0], meanGapDays: null, meanOrderValueMinor: 0 };
 
   let fallbackReason: FallbackReason | null = null;
@@ -122,21 +157,18 @@ export function predictShop(
   else if (repeaters < minRepeaters) fallbackReason = { code: "tooFewRepeaters", repeaters, minRepeaters };
   else {
     try {
-      fit = fitBgNbd(summaries, options.bgNbd);
+      fit = fitBgNbd(data.observations, options.bgNbd);
       if (!fit.converged) fallbackReason = { code: "fitNotConverged", iterations: fit.iterations };
     } catch (error) {
       fallbackReason = { code: "fitFailed", message: error instanceof Error ? error.message : String(error) };
     }
   }
   const params = fallbackReason === null && fit ? fit.params : null;
-  const valueModel = fitValueModel(summaries, minRepeaters, options.maxFrequencyValueCorrelation ?? 0.3);
-
-  const customers = summaries.map((s) =>
-    predictCustomer(s, asOf, params, valueModel.params, empirical, options),
-  );
+  const valueModel = fitValueModel(data.spend, minRepeaters, options.maxFrequencyValueCorrelation ?? 0.3);
   return {
     model: params ? "bgnbd" : "empirical",
-    asOf,
+    bgNbd: params,
+    gammaGamma: valueModel.params,
     fitDiagnostics: {
       timeUnit: "days",
       n,
@@ -149,12 +181,27 @@ export function predictShop(
       valueModel,
       empirical,
     },
-    customers,
   };
 }
 
+/**
+ * `predictShop`'s fit over summary columns (the full pass's input): the same
+ * model from the same numbers, without a summary object per customer.
+ */
+export function fitShopModelFromColumns(s: SummaryColumns, options: PredictShopOptions = {}): ShopModelFit {
+  const empirical: Pick<CustomerSummary, "x" | "tx" | "meanOrderValueMinor">[] = [];
+  const spend: Pick<CustomerSummary, "x" | "meanRepeatValueMinor">[] = [];
+  for (let i = 0; i < s.count; i++) {
+    const x = s.x[i];
+    if (x < 0) continue;
+    empirical.push({ x, tx: s.tx[i], meanOrderValueMinor: s.meanOrderValueMinor[i] });
+    if (x > 0) spend.push({ x, meanRepeatValueMinor: s.meanRepeatValueMinor[i] });
+  }
+  return fitShopModel({ n: s.buyers, repeaters: s.repeaters, empirical, observations: groupSummaryColumns(s), spend }, options);
+}
+
 function fitValueModel(
-  summaries: readonly CustomerSummary[],
+  summaries: readonly Pick<CustomerSummary, "x" | "meanRepeatValueMinor">[],
   minRepeaters: number,
   maxAbsCorrelation: number,
 ): FitDiagnostics["valueModel"] {

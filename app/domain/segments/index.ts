@@ -1,6 +1,6 @@
 /** Customer segments: RFM scores, lifecycle stages and explainable layers. */
 export { orderStatistics } from "./order-statistics";
-export { DEFAULT_SCORE_PARAMS, readColumns, scoreCustomer, scoreShop, thresholdsFromColumns } from "./rfm";
+export { DEFAULT_SCORE_PARAMS, readColumns, readPurchaseColumns, scoreCustomer, scoreShop, thresholdsFromColumns } from "./rfm";
 export type { Quintile, RfmScore, RfmThresholds, ScoreParams, ShopColumns, ShopScores } from "./rfm";
 export { DEFAULT_LIFECYCLE_PARAMS, LIFECYCLE_STAGES, lifecycleStage, lifecycleThresholds, lifecycleThresholdsFor } from "./lifecycle";
 export type { LifecycleParams, LifecycleStage, LifecycleThresholds } from "./lifecycle";
@@ -13,7 +13,9 @@ export type { LayerDefinition } from "./layers";
 export { DEFAULT_LAYERS, FALLBACK_LAYER_ID } from "./default-layers";
 export { UNASSIGNED_LAYER_ID, assignLayer, compileLayers, matchLayerIndex } from "./assign";
 export type { CompiledLayers, LayerAssignment } from "./assign";
-export { layerMap, segmentCustomer, segmentShop } from "./segment-shop";
+export { layerMap, segmentCustomer, segmentPurchaseColumns, segmentShop } from "./segment-shop";
+export { historyAt, purchaseColumns } from "./purchase-columns";
+export type { PurchaseColumns } from "./purchase-columns";
 export type { CustomerSegment, SegmentOptions, ShopSegmentation } from "./segment-shop";
 export { diffLayers, moveRates } from "./moves";
 export type { LayerMove, MoveDirection, MovePeriod, MoveRates } from "./moves";

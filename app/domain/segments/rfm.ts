@@ -19,6 +19,7 @@
  */
 import { DAY_MS, type PurchaseHistory } from "../customers/purchase-history";
 import { orderStatistics } from "./order-statistics";
+import { type PurchaseColumns, purchaseColumns } from "./purchase-columns";
 
 /** A 1..5 quintile score; 5 is best. */
 export type Quintile = 1 | 2 | 3 | 4 | 5;
@@ -149,9 +150,16 @@ export function readColumns(
   asOf: number,
   minGapDays: number = DEFAULT_SCORE_PARAMS.minGapDays,
 ): ShopColumns {
-  const n = histories.length;
-  let totalOrders = 0;
-  for (let i = 0; i < n; i++) totalOrders += histories[i].orders.length;
+  return readPurchaseColumns(purchaseColumns(histories), asOf, minGapDays);
+}
+
+/** {@link readColumns} over purchase columns (the full pass's input): the one implementation. */
+export function readPurchaseColumns(
+  p: PurchaseColumns,
+  asOf: number,
+  minGapDays: number = DEFAULT_SCORE_PARAMS.minGapDays,
+): ShopColumns {
+  const n = p.count;
   const cols: ShopColumns = {
     count: n,
     orders: new Int32Array(n),
@@ -160,32 +168,31 @@ export function readColumns(
     daysSinceCreated: new Float64Array(n),
     monetaryMinor: new Float64Array(n),
     aovMinor: new Float64Array(n),
-    gapsDays: new Float64Array(totalOrders),
+    gapsDays: new Float64Array(p.orderStart[n]),
     gapCount: 0,
     repeatCustomers: 0,
   };
+  const { orderStart, orderAt, orderValueMinor } = p;
   const minGapMs = minGapDays * DAY_MS;
   let gapCount = 0;
   let repeatCustomers = 0;
   for (let i = 0; i < n; i++) {
-    const h = histories[i];
-    const orders = h.orders;
-    cols.daysSinceCreated[i] = Math.floor((asOf - h.createdAt) / DAY_MS);
+    cols.daysSinceCreated[i] = Math.floor((asOf - p.createdAt[i]) / DAY_MS);
     let count = 0;
     let sum = 0;
     let prevAt = 0;
     let firstAt = 0;
     let gapsHere = 0;
-    for (let j = 0; j < orders.length; j++) {
-      const o = orders[j];
-      if (o.at > asOf) break;
-      if (count === 0) firstAt = o.at;
-      else if (o.at - prevAt >= minGapMs) {
-        cols.gapsDays[gapCount++] = (o.at - prevAt) / DAY_MS;
+    for (let j = orderStart[i], end = orderStart[i + 1]; j < end; j++) {
+      const at = orderAt[j];
+      if (at > asOf) break;
+      if (count === 0) firstAt = at;
+      else if (at - prevAt >= minGapMs) {
+        cols.gapsDays[gapCount++] = (at - prevAt) / DAY_MS;
         gapsHere++;
       }
-      prevAt = o.at;
-      sum += o.valueMinor;
+      prevAt = at;
+      sum += orderValueMinor[j];
       count++;
     }
     if (gapsHere > 0) repeatCustomers++;

@@ -13,7 +13,8 @@ import { DEFAULT_LAYERS } from "./default-layers";
 import { type CustomerFeatures, type ShopBaseline, type ShopNorms, customerFeatures, emptyFeatures, fillFeatures, shopNorms } from "./features";
 import type { LayerDefinition } from "./layers";
 import { type LifecycleParams, lifecycleThresholds } from "./lifecycle";
-import { type ScoreParams, readColumns, thresholdsFromColumns } from "./rfm";
+import { type PurchaseColumns, purchaseColumns } from "./purchase-columns";
+import { type ScoreParams, type ShopColumns, readPurchaseColumns, thresholdsFromColumns } from "./rfm";
 
 export interface SegmentOptions {
   layers?: readonly LayerDefinition[];
@@ -37,6 +38,8 @@ export interface ShopSegmentation {
   layerIndex: Uint16Array;
   /** Customers per layer id, every layer of the set listed (0 when empty); unassigned only when non-zero. */
   layerSizes: Record<string, number>;
+  /** The per-customer values the pass read (orders, recency, spend, ...), for building rows without reading again. */
+  columns: ShopColumns;
 }
 
 /**
@@ -49,8 +52,17 @@ export function segmentShop(
   asOf: number,
   options: SegmentOptions = {},
 ): ShopSegmentation {
+  return segmentPurchaseColumns(purchaseColumns(histories), asOf, options);
+}
+
+/** {@link segmentShop} over purchase columns (the full pass's input): the one implementation. */
+export function segmentPurchaseColumns(
+  purchases: PurchaseColumns,
+  asOf: number,
+  options: SegmentOptions = {},
+): ShopSegmentation {
   const layers = options.layers ?? DEFAULT_LAYERS;
-  const cols = readColumns(histories, asOf, options.scoreParams?.minGapDays);
+  const cols = readPurchaseColumns(purchases, asOf, options.scoreParams?.minGapDays);
   const rfm = thresholdsFromColumns(cols, options.scoreParams);
   const baseline: ShopBaseline = { rfm, lifecycle: lifecycleThresholds(rfm.typicalGapDays, options.lifecycleParams) };
   const norms = shopNorms(baseline);
@@ -59,12 +71,10 @@ export function segmentShop(
   const unassigned = layerIds.length - 1;
   const counts = new Float64Array(layerIds.length);
   const layerIndex = new Uint16Array(cols.count);
-  const customerIds: string[] = new Array(cols.count);
+  const customerIds = purchases.customerIds;
   const row = emptyFeatures();
   for (let i = 0; i < cols.count; i++) {
-    const id = histories[i].customerId;
-    customerIds[i] = id;
-    fillFeatures(row, id, cols.orders[i], cols.recencyDays[i], cols.daysSinceFirstOrder[i], cols.daysSinceCreated[i],
+    fillFeatures(row, customerIds[i], cols.orders[i], cols.recencyDays[i], cols.daysSinceFirstOrder[i], cols.daysSinceCreated[i],
       cols.monetaryMinor[i], cols.aovMinor[i], baseline);
     const k = matchLayerIndex(row, compiled);
     const slot = k < 0 ? unassigned : k;
@@ -74,7 +84,7 @@ export function segmentShop(
   const layerSizes: Record<string, number> = {};
   for (let k = 0; k < unassigned; k++) layerSizes[layerIds[k]] = counts[k];
   if (counts[unassigned] > 0) layerSizes[UNASSIGNED_LAYER_ID] = counts[unassigned];
-  return { baseline, norms, layerIds, customerIds, layerIndex, layerSizes };
+  return { baseline, norms, layerIds, customerIds, layerIndex, layerSizes, columns: cols };
 }
 
 /** Customer id → layer id, from a full pass's columns. */

@@ -25,3 +25,28 @@ export const CustomerInsightMetafieldsSet = `#graphql
     }
   }
 ` as const;
+
+/**
+ * Removes insight metafields whose value became null (e.g. a customer no
+ * longer has a churn risk), so segments and Flow do not read a stale value.
+ * https://shopify.dev/docs/api/admin-graphql/latest/mutations/metafieldsDelete
+ *
+ * A metafield that does not exist is not an error: its entry in
+ * `deletedMetafields` is null. Deleting again is therefore harmless, so the
+ * mutation is safe to resend. Send at most 25 identifiers per call, like metafieldsSet.
+ */
+export const InsightMetafieldsDelete = `#graphql
+  mutation InsightMetafieldsDelete($metafields: [MetafieldIdentifierInput!]!) {
+    metafieldsDelete(metafields: $metafields) {
+      deletedMetafields {
+        ownerId
+        namespace
+        key
+      }
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+` as const;
