@@ -1,0 +1,171 @@
+/**
+ * What the storefront widget shows a shopper (GET /apps/evergreen/profile),
+ * composed from one port per feature, so each section is wired to the module
+ * that owns it and a feature that is off (or not built) is simply absent.
+ *
+ * A section is `null` when its feature is not enabled for the shop (no
+ * loyalty programme, referrals off) or not available yet (the rewards
+ * catalogue has no storefront read yet): the widget hides it. `features`
+ * says which sections the shop offers, so a guest sees what joining gives.
+ */
+import { prisma as appPrisma, type PrismaClient } from "~/db.server";
+import { loadActiveProgram } from "~/db/loyalty-program.server";
+import { tierRank } from "~/domain/loyalty/rules";
+import { logger } from "~/logger.server";
+import { getBalance } from "./points.server";
+import { getOrCreateReferralCode, getReferralSettings } from "./referrals.server";
+import { dueRemindersFor, type DueReminder } from "./replenishment.server";
+import { currentTier, qualifyingValue } from "./tiers.server";
+
+export interface LoyaltySection {
+  points: { available: number; pending: number };
+  tier: { id: string; name: string };
+  /** The next tier and how far the shopper is: null at the top tier. */
+  nextTier: { id: string; name: string; threshold: number; current: number; basis: "spend" | "points"; progress: number } | null;
+}
+
+export interface RewardOffer {
+  id: string;
+  title: string;
+  pointsCost: number;
+  affordable: boolean;
+}
+
+export interface ReferralSection {
+  code: string;
+  url: string;
+}
+
+export interface ReminderView {
+  id: string;
+  productTitle: string;
+  /** /products/{handle}; null when the product has no handle synced. */
+  productUrl: string | null;
+  /** The numeric variant id for /cart/add; null when unknown (the widget then links to the product). */
+  variantId: string | null;
+  quantity: number;
+  dueAt: string;
+  daysLeft: number;
+}
+
+export interface StorefrontProfile {
+  /** The signed-in shopper, or null for a guest. */
+  customer: { id: string } | null;
+  features: { loyalty: boolean; rewards: boolean; referrals: boolean; reminders: boolean };
+  loyalty: LoyaltySection | null;
+  rewards: RewardOffer[] | null;
+  referral: ReferralSection | null;
+  reminders: ReminderView[];
+}
+
+/** The port: one function per section; a section function returns null when its feature is off. */
+export interface StorefrontProfileSource {
+  loyaltyEnabled(shopDomain: string): Promise<boolean>;
+  loyalty(shopDomain: string, customerGid: string, now: Date): Promise<LoyaltySection | null>;
+  rewards(shopDomain: string, customerGid: string, now: Date): Promise<RewardOffer[] | null>;
+  referralsEnabled(shopDomain: string): Promise<boolean>;
+  referral(shopDomain: string, customerGid: string): Promise<ReferralSection | null>;
+  reminders(shopDomain: string, customerGid: string, now: Date): Promise<DueReminder[]>;
+}
+
+/**
+ * The sources as wired today: points and tiers (points.server, tiers.server),
+ * referral links (referrals.server), replenishment reminders. Rewards: the
+ * loyalty module has no storefront catalogue read yet, so `rewards` is null
+ * (docs/storefront.md#wiring).
+ */
+export function appProfileSource(deps: { db?: PrismaClient } = {}): StorefrontProfileSource {
+  const db = deps.db ?? appPrisma;
+  return {
+    async loyaltyEnabled(shopDomain) {
+      return (await loadActiveProgram(db, shopDomain)) !== null;
+    },
+    async loyalty(shopDomain, customerGid, now) {
+      const active = await loadActiveProgram(db, shopDomain);
+      if (!active) return null;
+      const [balance, tier, value] = await Promise.all([
+        getBalance(shopDomain, customerGid, { db, now: () => now }),
+        currentTier(db, active, customerGid),
+        qualifyingValue(db, active, customerGid, now),
+      ]);
+      const next = active.rules.tiers[tierRank(active.rules, tier.id) + 1];
+      return {
+        points: { available: balance.available, pending: balance.pending },
+        tier: { id: tier.id, name: tier.name },
+        nextTier: next
+          ? { id: next.id, name: next.name, threshold: next.threshold, current: value, basis: active.rules.tierBasis, progress: Math.min(1, value / next.threshold) }
+          : null,
+      };
+    },
+    async rewards() {
+      return null;
+    },
+    async referralsEnabled(shopDomain) {
+      return (await getReferralSettings(shopDomain, { db })).enabled;
+    },
+    async referral(shopDomain, customerGid) {
+      if (!(await getReferralSettings(shopDomain, { db })).enabled) return null;
+      return getOrCreateReferralCode(shopDomain, customerGid, { db });
+    },
+    reminders: (shopDomain, customerGid, now) => dueRemindersFor(shopDomain, customerGid, now, { db }),
+  };
+}
+
+const numericId = (gid: string | null) => (gid ? (gid.split("/").pop() ?? null) : null);
+
+function reminderView(r: DueReminder): ReminderView {
+  return {
+    id: r.id,
+    productTitle: r.productTitle,
+    productUrl: r.productHandle ? `/products/${encodeURIComponent(r.productHandle)}` : null,
+    variantId: numericId(r.variantGid),
+    quantity: r.quantity,
+    dueAt: r.dueAt.toISOString(),
+    daysLeft: r.daysLeft,
+  };
+}
+
+/** A section that fails is left out (null) and logged; the rest of the profile still loads. */
+async function section<T>(name: string, shopDomain: string, work: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    logger.warn("storefront.profile_section_failed", { shop: shopDomain, section: name, error: error instanceof Error ? error.message : String(error) });
+    return fallback;
+  }
+}
+
+/**
+ * The profile of `customerGid` (null: a guest) at `now`. Sections load in
+ * parallel; each one's failure leaves only it out.
+ */
+export async function storefrontProfile(shopDomain: string, customerGid: string | null, now: Date, source: StorefrontProfileSource): Promise<StorefrontProfile> {
+  const [loyaltyOn, referralsOn] = await Promise.all([
+    section("loyalty", shopDomain, () => source.loyaltyEnabled(shopDomain), false),
+    section("referral", shopDomain, () => source.referralsEnabled(shopDomain), false),
+  ]);
+  if (customerGid === null) {
+    return {
+      customer: null,
+      features: { loyalty: loyaltyOn, rewards: false, referrals: referralsOn, reminders: true },
+      loyalty: null,
+      rewards: null,
+      referral: null,
+      reminders: [],
+    };
+  }
+  const [loyalty, rewards, referral, reminders] = await Promise.all([
+    loyaltyOn ? section("loyalty", shopDomain, () => source.loyalty(shopDomain, customerGid, now), null) : null,
+    loyaltyOn ? section("rewards", shopDomain, () => source.rewards(shopDomain, customerGid, now), null) : null,
+    referralsOn ? section("referral", shopDomain, () => source.referral(shopDomain, customerGid), null) : null,
+    section("reminders", shopDomain, () => source.reminders(shopDomain, customerGid, now), []),
+  ]);
+  return {
+    customer: { id: numericId(customerGid) as string },
+    features: { loyalty: loyaltyOn, rewards: rewards !== null, referrals: referralsOn, reminders: true },
+    loyalty,
+    rewards,
+    referral: referral ? { code: referral.code, url: referral.url } : null,
+    reminders: reminders.map(reminderView),
+  };
+}
