@@ -1,37 +1,25 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
-import { Badge, BlockStack, Button, Card, DataTable, InlineGrid, Layout, Page, ProgressBar, Text, Banner } from "@shopify/polaris";
-import { useEffect } from "react";
-import { prisma } from "~/db.server";
+import { defer, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Await, Link as RemixLink, useLoaderData } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Card, InlineGrid, InlineStack, Layout, Page, ProgressBar, Text } from "@shopify/polaris";
+import { Suspense } from "react";
+import { ClientChart } from "~/components/client-chart";
+import { NotComputedYet } from "~/components/not-computed";
+import { RouteErrorBoundary } from "~/components/route-error";
+import { StatCard } from "~/components/stat-card";
+import { SyncStatusCard } from "~/components/sync-status-card";
+import { appDatabaseDialect, prisma } from "~/db.server";
+import { useI18n } from "~/i18n/react";
+import type { Formatter, MessageKey } from "~/i18n";
 import { startCatchUpSync } from "~/jobs/sync-runner.server";
-import { getSyncOverview } from "~/services/sync-status.server";
+import { dashboardInsights, retentionOverview, syncStatus, type RetentionOverview } from "~/services/admin-views.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const overview = await getSyncOverview(prisma, session.shop);
-  return {
-    shop: session.shop,
-    counts: overview.counts,
-    latest: overview.latest && {
-      status: overview.latest.status,
-      kind: overview.latest.kind,
-      phase: overview.latest.phase,
-      rowsByResource: overview.latest.rowsByResource,
-      rowsProcessed: overview.latest.rowsProcessed,
-      lastError: overview.latest.lastError,
-      startedAt: overview.latest.startedAt.toISOString(),
-      finishedAt: overview.latest.finishedAt?.toISOString() ?? null,
-    },
-    history: overview.history.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      status: r.status,
-      rows: r.rowsProcessed,
-      startedAt: r.startedAt.toISOString(),
-      finishedAt: r.finishedAt?.toISOString() ?? null,
-    })),
-  };
+  const deps = { db: prisma, dialect: appDatabaseDialect() };
+  const [sync, insights] = await Promise.all([syncStatus(session.shop, deps), dashboardInsights(session.shop, deps)]);
+  // Retention reads every purchase history (memoised per intelligence pass): streamed, so the page does not wait for it.
+  return defer({ sync, insights, retention: retentionOverview(session.shop, deps) });
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -40,109 +28,247 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return { started: true };
 };
 
-const STATUS_TONE = { completed: "success", running: "info", pending: "info", failed: "critical" } as const;
-
 export default function Dashboard() {
-  const { counts, latest, history } = useLoaderData<typeof loader>();
-  const navigation = useNavigation();
-  const revalidator = useRevalidator();
-  const running = latest?.status === "running" || latest?.status === "pending";
-
-  // While a sync runs, refresh its progress every two seconds.
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(() => revalidator.revalidate(), 2_000);
-    return () => clearInterval(timer);
-  }, [running, revalidator]);
-
+  const { sync, insights, retention } = useLoaderData<typeof loader>();
+  const f = useI18n();
   return (
-    <Page title="Evergreen">
+    <Page title={f.t("dash.title")}>
       <Layout>
         <Layout.Section>
-          <Card>
-            <BlockStack gap="300">
-              <InlineGrid columns="1fr auto">
-                <Text as="h2" variant="headingMd">
-                  Sync with Shopify
-                </Text>
-                {latest ? (
-                  <Badge tone={STATUS_TONE[latest.status as keyof typeof STATUS_TONE]}>{latest.status}</Badge>
-                ) : (
-                  <Badge>not started</Badge>
-                )}
-              </InlineGrid>
-              {latest ? (
-                <Text as="p" tone="subdued">
-                  {latest.kind === "full" ? "Full import" : "Catch-up"} started {new Date(latest.startedAt).toLocaleString()}:{" "}
-                  {latest.rowsProcessed.toLocaleString()} records
-                  {running && latest.phase ? `, importing ${latest.phase}` : ""}
-                  {latest.finishedAt ? `, finished ${new Date(latest.finishedAt).toLocaleTimeString()}` : ""}
-                </Text>
-              ) : (
-                <Text as="p">Evergreen imports your customers and orders once, then keeps them current from webhooks.</Text>
-              )}
-              {running ? <ProgressBar progress={progressOf(latest?.rowsProcessed ?? 0, counts)} size="small" /> : null}
-              {latest?.lastError ? (
-                <Banner tone="critical" title="The last sync stopped with an error">
-                  <p>{latest.lastError}</p>
-                  <p>Syncing again resumes where it stopped.</p>
-                </Banner>
-              ) : null}
-              <Form method="post">
-                <Button submit loading={navigation.state === "submitting"} disabled={running}>
-                  Sync again
-                </Button>
-              </Form>
-            </BlockStack>
-          </Card>
+          <SyncStatusCard counts={sync.counts} latest={sync.latest} />
+        </Layout.Section>
+        <Layout.Section>
+          <Suspense fallback={<RetentionSkeleton />}>
+            <Await resolve={retention} errorElement={<Banner tone="critical" title={f.t("common.errorTitle")} />}>
+              {(r) => <RetentionSection r={r as RetentionOverview} />}
+            </Await>
+          </Suspense>
+        </Layout.Section>
+        <Layout.Section>
+          {insights ? (
+            <InlineGrid columns={{ xs: 1, md: "2fr 1fr" }} gap="400">
+              <Card>
+                <BlockStack gap="300">
+                  <InlineStack align="space-between">
+                    <Text as="h2" variant="headingMd">
+                      {f.t("dash.layers")}
+                    </Text>
+                    <RemixLink to="/app/layers">{f.t("dash.layersLink")}</RemixLink>
+                  </InlineStack>
+                  {insights.layers
+                    .filter((l) => l.customers > 0)
+                    .map((l) => (
+                      <BlockStack gap="100" key={l.id}>
+                        <InlineStack align="space-between">
+                          <RemixLink to={`/app/layers/${l.id}`}>{f.layerName(l.id, l.name)}</RemixLink>
+                          <Text as="span" tone="subdued">
+                            {f.number(l.customers)} · {f.percent(l.customerShare)}
+                          </Text>
+                        </InlineStack>
+                        <ProgressBar progress={Math.round((l.customerShare ?? 0) * 100)} size="small" />
+                      </BlockStack>
+                    ))}
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    {f.t("common.computedAt", { at: f.dateTime(insights.computedAt) })}
+                  </Text>
+                </BlockStack>
+              </Card>
+              <Card>
+                <BlockStack gap="300">
+                  <Text as="h2" variant="headingMd">
+                    {f.t("dash.movement")}
+                  </Text>
+                  <InlineGrid columns={2} gap="200">
+                    <BlockStack gap="100">
+                      <Text as="h3" variant="headingSm" tone="subdued">
+                        {f.t("dash.upgrades")}
+                      </Text>
+                      <Text as="p" variant="headingXl" tone="success">
+                        {f.percent(insights.movement.upgradeRate)}
+                      </Text>
+                      <Text as="p" variant="bodySm">
+                        {f.number(insights.movement.upgrades)}
+                      </Text>
+                    </BlockStack>
+                    <BlockStack gap="100">
+                      <Text as="h3" variant="headingSm" tone="subdued">
+                        {f.t("dash.downgrades")}
+                      </Text>
+                      <Text as="p" variant="headingXl" tone="critical">
+                        {f.percent(insights.movement.downgradeRate)}
+                      </Text>
+                      <Text as="p" variant="bodySm">
+                        {f.number(insights.movement.downgrades)}
+                      </Text>
+                    </BlockStack>
+                  </InlineGrid>
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    {f.t("dash.movementHelp", { moves: f.number(insights.movement.moves), customers: f.number(insights.movement.customers) })}
+                  </Text>
+                </BlockStack>
+              </Card>
+            </InlineGrid>
+          ) : (
+            <NotComputedYet />
+          )}
         </Layout.Section>
         <Layout.Section>
           <InlineGrid columns={3} gap="400">
-            <Stat label="Customers" value={counts.customers} />
-            <Stat label="Orders" value={counts.orders} />
-            <Stat label="Products" value={counts.products} />
+            <StatCard label={f.t("common.customers")} value={f.number(sync.counts.customers)} />
+            <StatCard label={f.t("common.orders")} value={f.number(sync.counts.orders)} />
+            <StatCard label={f.t("common.products")} value={f.number(sync.counts.products)} />
           </InlineGrid>
-        </Layout.Section>
-        <Layout.Section>
-          <Card>
-            <Text as="h2" variant="headingMd">
-              Recent syncs
-            </Text>
-            <DataTable
-              columnContentTypes={["text", "text", "numeric", "text", "text"]}
-              headings={["Kind", "Status", "Records", "Started", "Finished"]}
-              rows={history.map((r) => [
-                r.kind,
-                r.status,
-                r.rows.toLocaleString(),
-                new Date(r.startedAt).toLocaleString(),
-                r.finishedAt ? new Date(r.finishedAt).toLocaleString() : "—",
-              ])}
-            />
-          </Card>
         </Layout.Section>
       </Layout>
     </Page>
   );
 }
 
-function Stat({ label, value }: { label: string; value: number }) {
+/** The same grid as the figures it stands in for, so nothing moves when they arrive. */
+function RetentionSkeleton() {
+  const f = useI18n();
+  const labels = [f.t("dash.retention", { days: 30 }), f.t("dash.retention", { days: 60 }), f.t("dash.retention", { days: 90 })];
+  return (
+    <BlockStack gap="400">
+      <InlineGrid columns={{ xs: 1, md: 3 }} gap="400">
+        {labels.map((label) => (
+          <StatCard key={label} label={label} value="…" help={f.t("dash.analyticsLoading")} />
+        ))}
+      </InlineGrid>
+      <div style={{ minHeight: 480 }} />
+    </BlockStack>
+  );
+}
+
+function RetentionSection({ r }: { r: RetentionOverview }) {
+  const f = useI18n();
+  if (r.buyers === 0) {
+    return (
+      <Card>
+        <BlockStack gap="200">
+          <Text as="h2" variant="headingMd">
+            {f.t("dash.noBuyersTitle")}
+          </Text>
+          <Text as="p" tone="subdued">
+            {f.t("dash.noBuyersBody")}
+          </Text>
+        </BlockStack>
+      </Card>
+    );
+  }
+  const points = r.trendDelta === null ? null : Math.round(r.trendDelta * 1000) / 10;
+  const trend =
+    points === null ? (
+      <Text as="p" variant="bodySm" tone="subdued">
+        {f.t("dash.noTrend")}
+      </Text>
+    ) : (
+      <Badge tone={points > 0 ? "success" : points < 0 ? "critical" : undefined}>
+        {points > 0 ? f.t("dash.trendUp", { points }) : points < 0 ? f.t("dash.trendDown", { points: -points }) : f.t("dash.trendFlat")}
+      </Badge>
+    );
+  const ltv = r.ltv.find((l) => l.days === 365) ?? r.ltv[r.ltv.length - 1];
+  return (
+    <BlockStack gap="400">
+      <InlineGrid columns={{ xs: 1, md: 3 }} gap="400">
+        {r.windows.map((w) => (
+          <StatCard
+            key={w.days}
+            label={f.t("dash.retention", { days: w.days })}
+            value={f.percent(w.rate)}
+            help={f.t("dash.retentionHelp", { retained: f.number(w.retained), matured: f.number(w.matured), days: w.days })}
+            footer={w.days === 30 ? trend : undefined}
+          />
+        ))}
+      </InlineGrid>
+      <InlineGrid columns={{ xs: 1, md: 3 }} gap="400">
+        <StatCard
+          label={f.t("dash.repeatRate")}
+          value={f.percent(r.repeatRate)}
+          help={f.t("dash.repeatHelp", { repeat: f.number(r.repeatCustomers), customers: f.number(r.buyers) })}
+        />
+        {ltv ? (
+          <StatCard
+            label={f.t("dash.ltv", { days: ltv.days })}
+            value={f.money(ltv.meanMinor, r.currencyCode)}
+            help={f.t("dash.ltvHelp", { days: ltv.days, customers: f.number(ltv.customers) })}
+          />
+        ) : null}
+        <Card>
+          <BlockStack gap="200">
+            <Text as="h3" variant="headingSm" tone="subdued">
+              {f.t("dash.ltvCac")}
+            </Text>
+            <Text as="p" variant="headingMd">
+              {f.t("dash.cacEmptyTitle")}
+            </Text>
+            <Text as="p" variant="bodySm" tone="subdued">
+              {f.t("dash.cacEmptyBody")}
+            </Text>
+          </BlockStack>
+        </Card>
+      </InlineGrid>
+      <InlineGrid columns={{ xs: 1, md: "2fr 1fr" }} gap="400">
+        <Card>
+          <BlockStack gap="200">
+            <Text as="h2" variant="headingMd">
+              {f.t("dash.retentionTrend")}
+            </Text>
+            <ClientChart
+              height={260}
+              label={f.t("dash.retentionTrend")}
+              render={(viz) => (
+                <viz.LineChart
+                  isAnimated={false}
+                  showLegend={false}
+                  data={[{ name: f.t("dash.retention", { days: 30 }), data: r.retentionTrend.map((p) => ({ key: p.month, value: Math.round(p.rate * 1000) / 10 })) }]}
+                  yAxisOptions={{ labelFormatter: (v) => `${v}%` }}
+                />
+              )}
+            />
+          </BlockStack>
+        </Card>
+        <AlertsCard r={r} f={f} />
+      </InlineGrid>
+    </BlockStack>
+  );
+}
+
+function AlertsCard({ r, f }: { r: RetentionOverview; f: Formatter }) {
+  const value = (v: number, unit: "share" | "ratio" | "days") =>
+    unit === "share" ? f.percent(v) : unit === "days" ? `${f.number(Math.round(v))} d` : f.number(Math.round(v * 100) / 100);
   return (
     <Card>
-      <BlockStack gap="100">
-        <Text as="h3" variant="headingSm" tone="subdued">
-          {label}
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          {f.t("dash.alerts")}
         </Text>
-        <Text as="p" variant="heading2xl">
-          {value.toLocaleString()}
-        </Text>
+        {r.alerts.length === 0 ? (
+          <Text as="p" tone="subdued">
+            {f.t("dash.noAlerts")}
+          </Text>
+        ) : (
+          r.alerts.map((a, i) => {
+            const metric = f.t(`metric.${a.metric}` as MessageKey);
+            return (
+              <Banner key={i} tone={a.kind === "breach" ? "critical" : "warning"}>
+                <p>
+                  {a.kind === "breach" && a.run
+                    ? f.t("dash.alert.breach", { metric, threshold: value(a.typical, a.unit), months: a.run.months, start: a.run.startMonth, end: a.run.endMonth })
+                    : f.t("dash.alert.typical", {
+                        metric,
+                        value: value(a.value, a.unit),
+                        typical: value(a.typical, a.unit),
+                        target: a.target === null ? f.t("common.none") : value(a.target, a.unit),
+                      })}
+                </p>
+              </Banner>
+            );
+          })
+        )}
       </BlockStack>
     </Card>
   );
 }
 
-// Bulk exports do not say their size up front; show movement against what is stored.
-function progressOf(rows: number, counts: { customers: number; orders: number; products: number }): number {
-  const stored = counts.customers + counts.orders + counts.products;
-  return stored === 0 ? 5 : Math.min(95, Math.round((rows / Math.max(rows, stored)) * 100));
-}
+export const ErrorBoundary = RouteErrorBoundary;

@@ -1,13 +1,20 @@
 import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
-import { Link, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
+import { Link, Outlet, useLoaderData, useNavigation, useRouteError, type ShouldRevalidateFunction } from "@remix-run/react";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { NavMenu } from "@shopify/app-bridge-react";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
+import polarisVizStyles from "@shopify/polaris-viz/build/esm/styles.css?url";
+import zhCNPolaris from "@shopify/polaris/locales/zh-CN.json";
+import { useEffect } from "react";
 import { authenticate } from "~/shopify.server";
 import { env } from "~/env.server";
+import { formatter, localeFromRequest } from "~/i18n";
 
-export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
+export const links = () => [
+  { rel: "stylesheet", href: polarisStyles },
+  { rel: "stylesheet", href: polarisVizStyles },
+];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   await authenticate.admin(request);
@@ -16,19 +23,55 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     apiKey: config.SHOPIFY_API_KEY,
     // Offline, App Bridge comes from the local dev store's stand-in (dev-store/app-bridge.js).
     appBridgeUrl: config.SHOPIFY_LOCAL_STORE_URL ? `${config.SHOPIFY_LOCAL_STORE_URL}/app-bridge.js` : undefined,
+    // Shopify admin opens the app with ?locale=…; client-side navigation drops the query string,
+    // so this is read on the document load and kept (shouldRevalidate below).
+    locale: localeFromRequest(request),
   };
 };
 
+/**
+ * The app route's data (API key, App Bridge URL, locale) does not change
+ * while the app is open; revalidating it on every navigation would also lose
+ * the locale, which only the document URL carries. A new `locale` in the URL
+ * (the admin reopening the app in another language) reloads it.
+ */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ currentUrl, nextUrl, defaultShouldRevalidate }) => {
+  const next = nextUrl.searchParams.get("locale");
+  if (next && next !== currentUrl.searchParams.get("locale")) return defaultShouldRevalidate;
+  return false;
+};
+
 export default function App() {
-  const { apiKey, appBridgeUrl } = useLoaderData<typeof loader>();
+  const { apiKey, appBridgeUrl, locale } = useLoaderData<typeof loader>();
+  const f = formatter(locale);
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle";
+
+  // App Bridge's loading bar while a page's loader runs.
+  useEffect(() => {
+    const shopify = (window as { shopify?: { loading?: (on: boolean) => void } }).shopify;
+    shopify?.loading?.(busy);
+  }, [busy]);
+
   return (
-    <AppProvider isEmbeddedApp apiKey={apiKey} {...(appBridgeUrl ? { __APP_BRIDGE_URL: appBridgeUrl } : {})}>
+    <AppProvider
+      isEmbeddedApp
+      apiKey={apiKey}
+      {...(locale === "zh-CN" ? { i18n: zhCNPolaris } : {})}
+      {...(appBridgeUrl ? { __APP_BRIDGE_URL: appBridgeUrl } : {})}
+    >
       <NavMenu>
         <Link to="/app" rel="home">
-          Dashboard
+          {f.t("nav.dashboard")}
         </Link>
+        <Link to="/app/layers">{f.t("nav.layers")}</Link>
+        <Link to="/app/customers">{f.t("nav.customers")}</Link>
+        <Link to="/app/cohorts">{f.t("nav.cohorts")}</Link>
+        <Link to="/app/data">{f.t("nav.data")}</Link>
       </NavMenu>
-      <Outlet />
+      <div lang={locale} aria-busy={busy}>
+        <Outlet />
+      </div>
     </AppProvider>
   );
 }

@@ -1,0 +1,261 @@
+/**
+ * The admin pages' reads that the intelligence and sync repositories do not
+ * have: per-layer revenue, layer net change, customer search (name / email)
+ * inside a layer and across the shop, a customer's profile and orders, and a
+ * data-request export's document. Every query is shop-scoped, aggregates or
+ * pages in the database (keyset on `customerGid`, or on `(processedAt,
+ * orderGid)` for orders) and returns plain numbers (BigInt money converted:
+ * exact to 2^53 minor units).
+ *
+ * The SQL runs on SQLite and PostgreSQL alike; only placeholders differ
+ * (SQLite's `?` bind in text order, PostgreSQL's `$n` by number).
+ */
+import type { PrismaClient } from "~/generated/prisma/client";
+import type { SqlDialect } from "./adapter.server";
+
+export type AdminDb = Pick<
+  PrismaClient,
+  "$queryRawUnsafe" | "customer" | "order" | "layerMove" | "shopInsight" | "customerDataExport" | "shop"
+>;
+
+/** Builds a parameter list and its placeholders for one dialect. */
+class Params {
+  readonly values: unknown[] = [];
+  constructor(private readonly dialect: SqlDialect) {}
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.dialect === "postgresql" ? `$${this.values.length}` : "?";
+  }
+}
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** `%term%` for LIKE, with the pattern characters of the term escaped (ESCAPE '\'). */
+export function likePattern(term: string): string {
+  return `%${term.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface LayerAggregate {
+  layerId: string;
+  customers: number;
+  /** Net lifetime spend of the layer's customers, minor units. */
+  monetaryMinor: number;
+}
+
+/** Customers and net spend per layer: one GROUP BY over the shop's insight rows. */
+export async function layerAggregates(db: AdminDb, dialect: SqlDialect, shopDomain: string): Promise<LayerAggregate[]> {
+  const p = new Params(dialect);
+  const rows = await db.$queryRawUnsafe<{ layerId: string; customers: unknown; monetary: unknown }[]>(
+    `SELECT "layerId", COUNT(*) AS customers, COALESCE(SUM("monetaryMinor"), 0) AS monetary
+       FROM "CustomerInsight" WHERE "shopDomain" = ${p.add(shopDomain)} GROUP BY "layerId"`,
+    ...p.values,
+  );
+  return rows.map((r) => ({ layerId: r.layerId, customers: num(r.customers), monetaryMinor: num(r.monetary) }));
+}
+
+/** Moves into and out of each layer since `since` (from the append-only LayerMove log; index shopDomain, movedAt). */
+export async function layerNetChange(db: AdminDb, shopDomain: string, since: Date): Promise<Record<string, { in: number; out: number }>> {
+  const where = { shopDomain, movedAt: { gte: since } };
+  const [into, outOf] = await Promise.all([
+    db.layerMove.groupBy({ by: ["toLayer"], where, _count: { _all: true } }),
+    db.layerMove.groupBy({ by: ["fromLayer"], where, _count: { _all: true } }),
+  ]);
+  const out: Record<string, { in: number; out: number }> = {};
+  for (const g of into) (out[g.toLayer] ??= { in: 0, out: 0 }).in += g._count._all;
+  for (const g of outOf) if (g.fromLayer !== null) (out[g.fromLayer] ??= { in: 0, out: 0 }).out += g._count._all;
+  return out;
+}
+
+/** The shop's stored layer set and baseline (JSON, as the intelligence pass saved them); null before the first pass. */
+export async function storedLayerSet(db: AdminDb, shopDomain: string): Promise<{ layers: string; baseline: string; computedAt: Date } | null> {
+  return db.shopInsight.findUnique({ where: { shopDomain }, select: { layers: true, baseline: true, computedAt: true } });
+}
+
+export interface CustomerRow {
+  customerGid: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  layerId: string | null;
+  lifecycleStage: string | null;
+  orders: number;
+  monetaryMinor: number;
+  churnRisk: string | null;
+  predictedLtvMinor: number | null;
+}
+
+const CUSTOMER_COLUMNS = `c."customerGid" AS "customerGid", c."firstName" AS "firstName", c."lastName" AS "lastName", c."email" AS "email",
+  ci."layerId" AS "layerId", ci."lifecycleStage" AS "lifecycleStage", ci."orders" AS "orders", ci."monetaryMinor" AS "monetaryMinor",
+  ci."churnRisk" AS "churnRisk", ci."predictedLtvMinor" AS "predictedLtvMinor"`;
+
+function nameOrEmailMatches(p: Params, term: string): string {
+  const like = p.add(likePattern(term));
+  const like2 = p.add(likePattern(term));
+  return `(LOWER(COALESCE(c."email", '')) LIKE ${like} ESCAPE '\\' OR LOWER(COALESCE(c."firstName", '') || ' ' || COALESCE(c."lastName", '')) LIKE ${like2} ESCAPE '\\')`;
+}
+
+function toCustomerRow(r: Record<string, unknown>): CustomerRow {
+  return {
+    customerGid: String(r.customerGid),
+    firstName: (r.firstName as string | null) ?? null,
+    lastName: (r.lastName as string | null) ?? null,
+    email: (r.email as string | null) ?? null,
+    layerId: (r.layerId as string | null) ?? null,
+    lifecycleStage: (r.lifecycleStage as string | null) ?? null,
+    orders: num(r.orders),
+    monetaryMinor: num(r.monetaryMinor),
+    churnRisk: (r.churnRisk as string | null) ?? null,
+    predictedLtvMinor: numOrNull(r.predictedLtvMinor),
+  };
+}
+
+export interface CustomerPage {
+  customers: CustomerRow[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * A page of a layer's customers whose name or email contains `search`
+ * (case-insensitive), by customer id after `cursor`. Keyset: a page stops at
+ * `take` matches, so it reads the layer only as far as it needs to.
+ */
+export async function searchCustomersInLayer(
+  db: AdminDb,
+  dialect: SqlDialect,
+  args: { shopDomain: string; layerId: string; search: string; cursor?: string | null; take: number },
+): Promise<CustomerPage> {
+  const p = new Params(dialect);
+  const sql =
+    `SELECT ${CUSTOMER_COLUMNS} FROM "CustomerInsight" ci JOIN "Customer" c ON c."shopDomain" = ci."shopDomain" AND c."customerGid" = ci."customerGid"` +
+    ` WHERE ci."shopDomain" = ${p.add(args.shopDomain)} AND ci."layerId" = ${p.add(args.layerId)}` +
+    (args.cursor ? ` AND ci."customerGid" > ${p.add(args.cursor)}` : "") +
+    ` AND c."deletedAt" IS NULL AND ${nameOrEmailMatches(p, args.search)}` +
+    ` ORDER BY ci."customerGid" LIMIT ${p.add(args.take + 1)}`;
+  const rows = (await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...p.values)).map(toCustomerRow);
+  return pageOf(rows, args.take);
+}
+
+/**
+ * A page of the shop's (not deleted) customers, by customer id after
+ * `cursor`, optionally those whose name or email contains `search`; each with
+ * its layer and scores when computed.
+ */
+export async function searchCustomers(
+  db: AdminDb,
+  dialect: SqlDialect,
+  args: { shopDomain: string; search?: string | null; cursor?: string | null; take: number },
+): Promise<CustomerPage> {
+  const p = new Params(dialect);
+  const sql =
+    `SELECT ${CUSTOMER_COLUMNS} FROM "Customer" c LEFT JOIN "CustomerInsight" ci ON ci."shopDomain" = c."shopDomain" AND ci."customerGid" = c."customerGid"` +
+    ` WHERE c."shopDomain" = ${p.add(args.shopDomain)} AND c."deletedAt" IS NULL` +
+    (args.cursor ? ` AND c."customerGid" > ${p.add(args.cursor)}` : "") +
+    (args.search?.trim() ? ` AND ${nameOrEmailMatches(p, args.search)}` : "") +
+    ` ORDER BY c."customerGid" LIMIT ${p.add(args.take + 1)}`;
+  const rows = (await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...p.values)).map(toCustomerRow);
+  return pageOf(rows, args.take);
+}
+
+function pageOf(rows: CustomerRow[], take: number): CustomerPage {
+  const customers = rows.slice(0, take);
+  return { customers, nextCursor: rows.length > take ? customers[customers.length - 1].customerGid : null };
+}
+
+/** Names and emails of the given customers (one query), by customer id. */
+export async function customerContacts(
+  db: AdminDb,
+  shopDomain: string,
+  customerGids: readonly string[],
+): Promise<Map<string, { firstName: string | null; lastName: string | null; email: string | null }>> {
+  if (customerGids.length === 0) return new Map();
+  const rows = await db.customer.findMany({
+    where: { shopDomain, customerGid: { in: [...customerGids] } },
+    select: { customerGid: true, firstName: true, lastName: true, email: true },
+  });
+  return new Map(rows.map((r) => [r.customerGid, { firstName: r.firstName, lastName: r.lastName, email: r.email }]));
+}
+
+/** The synced profile of one (not deleted) customer, or null. */
+export async function customerProfile(db: AdminDb, shopDomain: string, customerGid: string) {
+  const c = await db.customer.findUnique({
+    where: { shopDomain_customerGid: { shopDomain, customerGid } },
+    select: {
+      customerGid: true, firstName: true, lastName: true, email: true, countryCode: true, locale: true, tags: true,
+      emailMarketingState: true, shopifyCreatedAt: true, deletedAt: true,
+    },
+  });
+  if (!c || c.deletedAt) return null;
+  return c;
+}
+
+export interface OrderRow {
+  orderGid: string;
+  name: string;
+  processedAt: Date;
+  financialStatus: string | null;
+  cancelledAt: Date | null;
+  currencyCode: string;
+  totalPriceMinor: number;
+  totalRefundedMinor: number;
+}
+
+/**
+ * A customer's orders, newest first, `take` at a time; `before` is the
+ * `nextCursor` of the previous page (keyset on processedAt, orderGid; index
+ * shopDomain, customerGid, processedAt).
+ */
+export async function customerOrders(
+  db: AdminDb,
+  shopDomain: string,
+  customerGid: string,
+  args: { before?: string | null; take: number },
+): Promise<{ orders: OrderRow[]; nextCursor: string | null }> {
+  const cursor = args.before ? decodeOrderCursor(args.before) : null;
+  const rows = await db.order.findMany({
+    where: {
+      shopDomain, customerGid, deletedAt: null,
+      ...(cursor
+        ? { OR: [{ processedAt: { lt: cursor.processedAt } }, { processedAt: cursor.processedAt, orderGid: { lt: cursor.orderGid } }] }
+        : {}),
+    },
+    orderBy: [{ processedAt: "desc" }, { orderGid: "desc" }],
+    take: args.take + 1,
+    select: {
+      orderGid: true, name: true, processedAt: true, financialStatus: true, cancelledAt: true, currencyCode: true,
+      totalPriceMinor: true, totalRefundedMinor: true,
+    },
+  });
+  const page = rows.slice(0, args.take).map((o) => ({ ...o, totalPriceMinor: Number(o.totalPriceMinor), totalRefundedMinor: Number(o.totalRefundedMinor) }));
+  const last = page[page.length - 1];
+  return { orders: page, nextCursor: rows.length > args.take && last ? encodeOrderCursor(last) : null };
+}
+
+function encodeOrderCursor(o: { processedAt: Date; orderGid: string }): string {
+  return Buffer.from(JSON.stringify([o.processedAt.toISOString(), o.orderGid])).toString("base64url");
+}
+
+function decodeOrderCursor(cursor: string): { processedAt: Date; orderGid: string } | null {
+  try {
+    const [at, orderGid] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
+    const processedAt = new Date(at);
+    return Number.isNaN(processedAt.getTime()) || typeof orderGid !== "string" ? null : { processedAt, orderGid };
+  } catch {
+    return null;
+  }
+}
+
+/** A data-request export's JSON document, only if it belongs to `shopDomain`. */
+export async function customerDataExportDocument(db: AdminDb, shopDomain: string, exportId: string) {
+  return db.customerDataExport.findFirst({
+    where: { id: exportId, shopDomain },
+    select: { id: true, customerGid: true, document: true, requestedAt: true },
+  });
+}
+
+/** The shop's currency (ISO 4217) when known. */
+export async function shopCurrency(db: AdminDb, shopDomain: string): Promise<string | null> {
+  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { currencyCode: true } });
+  return shop?.currencyCode ?? null;
+}

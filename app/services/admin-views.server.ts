@@ -1,0 +1,573 @@
+/**
+ * What the admin pages show, assembled from the intelligence service's
+ * readers (`intelligence.server.ts`), the sync status, and the admin's own
+ * queries (`~/db/admin-queries.server.ts`). Every function returns plain,
+ * JSON-safe view models (numbers, strings, ISO dates) in the shop's currency
+ * and minor units; the pages only format them.
+ *
+ * Scale: everything per customer is paged in the database (keyset) and
+ * everything per shop is aggregated there, except retention analytics, which
+ * the domain computes from every purchase history (one history load: seconds
+ * on a 1M-order shop). That result is memoised per shop and per intelligence
+ * pass (its `asOf` is the pass's instant), so it is computed once after each
+ * pass, not on every page view, and pages stream it (Remix `defer`).
+ */
+import type { SqlDialect } from "~/db/adapter.server";
+import {
+  customerContacts,
+  customerDataExportDocument,
+  customerOrders,
+  customerProfile,
+  layerAggregates,
+  layerNetChange,
+  searchCustomers,
+  searchCustomersInLayer,
+  shopCurrency,
+  storedLayerSet,
+  type CustomerRow,
+  type OrderRow,
+} from "~/db/admin-queries.server";
+import {
+  RETENTION_BASELINES,
+  baselineInputFromShop,
+  compareToBaselines,
+  consecutiveBreaches,
+  type BaselineMetric,
+  type RetentionAnalysis,
+} from "~/domain/analytics";
+import { renderRule, shopNorms, validateLayers, type LayerDefinition, type ShopBaseline } from "~/domain/segments";
+import type { PrismaClient } from "~/generated/prisma/client";
+import * as intelligence from "~/services/intelligence.server";
+import { listCustomerDataExports } from "~/services/privacy.server";
+import { getSyncOverview } from "~/services/sync-status.server";
+
+export interface AdminDeps {
+  db: PrismaClient;
+  dialect: SqlDialect;
+}
+
+const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------- retention (dashboard, cohorts)
+
+export interface RetentionWindowView {
+  days: number;
+  rate: number | null;
+  matured: number;
+  retained: number;
+}
+
+export interface RetentionAlert {
+  kind: "typical" | "breach";
+  metric: BaselineMetric;
+  /** The metric's value (share, ratio or days, as its unit says). */
+  value: number;
+  unit: "share" | "ratio" | "days";
+  typical: number;
+  target: number | null;
+  /** For a breach: the run of months below the typical store's figure. */
+  run?: { startMonth: string; endMonth: string; months: number };
+}
+
+export interface CohortRow {
+  month: string;
+  size: number;
+  repeatRate: number;
+  retention: Record<30 | 60 | 90, number | null>;
+  /** Share of the cohort active in each complete month since the first (index 0 is the cohort month), at most 13. */
+  activeShares: number[];
+}
+
+export interface RetentionOverview {
+  /** The instant the figures describe, ISO. */
+  asOf: string;
+  currencyCode: string;
+  buyers: number;
+  repeatCustomers: number;
+  repeatRate: number | null;
+  windows: RetentionWindowView[];
+  /** 30-day retention of the last fully matured cohorts (at most 12), ascending by month. */
+  retentionTrend: { month: string; rate: number }[];
+  /** Latest matured cohort minus the mean of the three before it, in [−1, 1]; null with fewer than 4. */
+  trendDelta: number | null;
+  ltv: { days: number; customers: number; meanMinor: number | null; medianMinor: number | null }[];
+  revenueMinor: number;
+  returningRevenueShare: number | null;
+  alerts: RetentionAlert[];
+  /** The last 18 cohorts, ascending by month. */
+  cohorts: CohortRow[];
+  /** The shop's retention curve: share who ordered again by day (every 14 days to 365). */
+  curve: { day: number; share: number | null }[];
+  /** The same curve for the six latest cohorts old enough to have one. */
+  cohortCurves: { month: string; points: { day: number; share: number | null }[] }[];
+}
+
+const retentionCache = new Map<string, Promise<RetentionOverview>>();
+const RETENTION_CACHE_SHOPS = 32;
+
+/**
+ * Retention, repeat rate, LTV, trend, alerts, cohorts and curves for the
+ * dashboard and the cohorts page, as of the shop's last intelligence pass (or
+ * the current minute before the first one). Memoised per shop and `asOf`.
+ */
+export async function retentionOverview(shopDomain: string, deps: AdminDeps, now: Date = new Date()): Promise<RetentionOverview> {
+  const stored = await storedLayerSet(deps.db, shopDomain);
+  const asOf = stored?.computedAt ?? new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  const key = `${shopDomain}|${asOf.getTime()}`;
+  let cached = retentionCache.get(key);
+  if (!cached) {
+    for (const k of retentionCache.keys()) if (k.startsWith(`${shopDomain}|`)) retentionCache.delete(k);
+    while (retentionCache.size >= RETENTION_CACHE_SHOPS) retentionCache.delete(retentionCache.keys().next().value!);
+    cached = computeRetentionOverview(shopDomain, deps, asOf);
+    retentionCache.set(key, cached);
+    cached.catch(() => retentionCache.delete(key));
+  }
+  return cached;
+}
+
+async function computeRetentionOverview(shopDomain: string, deps: AdminDeps, asOf: Date): Promise<RetentionOverview> {
+  const [analysis, currencyCode] = await Promise.all([
+    intelligence.getRetentionAnalytics(shopDomain, { ...deps, asOf, options: { curveStepDays: 14 } }),
+    shopCurrency(deps.db, shopDomain),
+  ]);
+  return summariseRetention(analysis, currencyCode ?? "USD");
+}
+
+/** The view model of a retention analysis (pure; exported for tests). */
+export function summariseRetention(analysis: RetentionAnalysis, currencyCode: string): RetentionOverview {
+  const { shop, cohorts } = analysis;
+  const windows = [30, 60, 90].map((days) => {
+    const w = shop.retention[days];
+    return { days, rate: w?.rate ?? null, matured: w?.matured ?? 0, retained: w?.retained ?? 0 };
+  });
+  // A cohort's 30-day figure is final once every member has had 30 days.
+  const matured30 = cohorts.filter((c) => c.retention[30] && c.retention[30].maturing === 0 && c.retention[30].rate !== null);
+  const retentionTrend = matured30.slice(-12).map((c) => ({ month: c.month, rate: c.retention[30].rate as number }));
+  let trendDelta: number | null = null;
+  if (matured30.length >= 4) {
+    const last = matured30[matured30.length - 1].retention[30].rate as number;
+    const before = matured30.slice(-4, -1).map((c) => c.retention[30].rate as number);
+    trendDelta = last - before.reduce((a, b) => a + b, 0) / before.length;
+  }
+
+  const alerts: RetentionAlert[] = [];
+  for (const c of compareToBaselines(baselineInputFromShop(shop))) {
+    if (c.standing !== "typical") continue;
+    alerts.push({ kind: "typical", metric: c.metric, value: c.value, unit: c.baseline.unit, typical: c.baseline.typical, target: c.baseline.target ?? null });
+  }
+  // The strategy's escalation: three months in a row below the typical store.
+  const typical30 = RETENTION_BASELINES.retention30.typical;
+  for (const run of consecutiveBreaches(matured30.map((c) => ({ month: c.month, value: c.retention[30].rate })), typical30, 3)) {
+    if (!run.ongoing) continue;
+    alerts.push({
+      kind: "breach", metric: "retention30", value: run.worstValue, unit: "share", typical: typical30,
+      target: RETENTION_BASELINES.retention30.target ?? null, run: { startMonth: run.startMonth, endMonth: run.endMonth, months: run.months },
+    });
+  }
+
+  const curveOf = (points: { day: number; share: number | null }[]) => points.map((p) => ({ day: p.day, share: p.share }));
+  return {
+    asOf: new Date(analysis.asOf).toISOString(),
+    currencyCode,
+    buyers: shop.customers,
+    repeatCustomers: shop.repeatCustomers,
+    repeatRate: shop.repeatRate,
+    windows,
+    retentionTrend,
+    trendDelta,
+    ltv: Object.values(shop.ltv).map((l) => ({ days: l.days, customers: l.customers, meanMinor: l.meanMinor, medianMinor: l.medianMinor })),
+    revenueMinor: shop.revenueMinor,
+    returningRevenueShare: shop.returningRevenueShare,
+    alerts,
+    cohorts: cohorts.slice(-18).map((c) => ({
+      month: c.month,
+      size: c.size,
+      repeatRate: c.repeatRate,
+      retention: { 30: c.retention[30]?.rate ?? null, 60: c.retention[60]?.rate ?? null, 90: c.retention[90]?.rate ?? null },
+      activeShares: c.months.slice(0, 13).map((m) => m.activeShare),
+    })),
+    curve: curveOf(shop.curve.points),
+    cohortCurves: cohorts
+      .filter((c) => c.curve.points.some((p) => p.day >= 90 && p.share !== null))
+      .slice(-6)
+      .map((c) => ({ month: c.month, points: curveOf(c.curve.points).filter((p) => p.share !== null) })),
+  };
+}
+
+// ---------------------------------------------------------------- layers
+
+export interface LayerRowView {
+  id: string;
+  name: string;
+  description: string;
+  /** The rule in words (the domain's renderRule with the shop's norms); null for layers outside the set. */
+  rule: string | null;
+  rank: number;
+  customers: number;
+  customerShare: number | null;
+  monetaryMinor: number;
+  revenueShare: number | null;
+  /** Moves in minus moves out over the last 30 days. */
+  netChange30: number;
+}
+
+export interface LayersView {
+  computedAt: string;
+  currencyCode: string;
+  customers: number;
+  layers: LayerRowView[];
+}
+
+/** Each layer of the shop with its rule in words, size, revenue share and 30-day net change. Null before the first pass. */
+export async function layersOverview(shopDomain: string, deps: AdminDeps, now: Date = new Date()): Promise<LayersView | null> {
+  const [insights, aggregates, change, stored, currencyCode] = await Promise.all([
+    intelligence.getShopInsights(shopDomain, deps),
+    layerAggregates(deps.db, deps.dialect, shopDomain),
+    layerNetChange(deps.db, shopDomain, new Date(now.getTime() - 30 * DAY_MS)),
+    storedLayerSet(deps.db, shopDomain),
+    shopCurrency(deps.db, shopDomain),
+  ]);
+  if (!insights || !stored) return null;
+  const currency = currencyCode ?? "USD";
+  const rules = renderedRules(stored, currency);
+  const byLayer = new Map(aggregates.map((a) => [a.layerId, a]));
+  const totalCustomers = aggregates.reduce((s, a) => s + a.customers, 0);
+  const totalRevenue = aggregates.reduce((s, a) => s + a.monetaryMinor, 0);
+  return {
+    computedAt: insights.computedAt.toISOString(),
+    currencyCode: currency,
+    customers: totalCustomers,
+    layers: insights.layers.map((l) => {
+      const agg = byLayer.get(l.id);
+      const moves = change[l.id] ?? { in: 0, out: 0 };
+      const monetaryMinor = agg?.monetaryMinor ?? 0;
+      return {
+        id: l.id, name: l.name, description: l.description, rule: rules.get(l.id) ?? null, rank: l.rank,
+        customers: l.customers,
+        customerShare: totalCustomers > 0 ? l.customers / totalCustomers : null,
+        monetaryMinor,
+        revenueShare: totalRevenue > 0 ? monetaryMinor / totalRevenue : null,
+        netChange30: moves.in - moves.out,
+      };
+    }),
+  };
+}
+
+function renderedRules(stored: { layers: string; baseline: string }, currencyCode: string): Map<string, string> {
+  const layers: unknown = JSON.parse(stored.layers);
+  if (validateLayers(layers).length > 0) return new Map();
+  const norms = shopNorms(JSON.parse(stored.baseline) as ShopBaseline);
+  return new Map((layers as LayerDefinition[]).map((l) => [l.id, renderRule(l.rule, { norms, currencyCode })]));
+}
+
+export interface CustomerListItem {
+  customerGid: string;
+  /** The numeric part of the GID, for URLs. */
+  id: string;
+  name: string | null;
+  email: string | null;
+  layerId: string | null;
+  lifecycleStage: string | null;
+  orders: number;
+  monetaryMinor: number;
+  churnRisk: string | null;
+  predictedLtvMinor: number | null;
+}
+
+export interface LayerDetailView {
+  layer: LayerRowView;
+  currencyCode: string;
+  computedAt: string;
+  search: string;
+  customers: CustomerListItem[];
+  nextCursor: string | null;
+}
+
+export const PAGE_SIZE = 50;
+
+/**
+ * A layer with one page of its customers (50, keyset by customer id): the
+ * intelligence service's `listCustomersInLayer` with names and emails added,
+ * or, with `search`, the layer's customers whose name or email contains it.
+ * Null when the layer is not in the shop's set (or before the first pass).
+ */
+export async function layerDetail(
+  shopDomain: string,
+  layerId: string,
+  deps: AdminDeps,
+  args: { search?: string | null; cursor?: string | null; take?: number; now?: Date } = {},
+): Promise<LayerDetailView | null> {
+  const overview = await layersOverview(shopDomain, deps, args.now);
+  const layer = overview?.layers.find((l) => l.id === layerId);
+  if (!overview || !layer) return null;
+  const take = Math.min(500, Math.max(1, args.take ?? PAGE_SIZE));
+  const search = args.search?.trim() ?? "";
+  const page = await customersOfLayer(shopDomain, layerId, deps, { search, cursor: args.cursor ?? null, take });
+  return { layer, currencyCode: overview.currencyCode, computedAt: overview.computedAt, search, ...page };
+}
+
+async function customersOfLayer(
+  shopDomain: string,
+  layerId: string,
+  deps: AdminDeps,
+  args: { search: string; cursor: string | null; take: number },
+): Promise<{ customers: CustomerListItem[]; nextCursor: string | null }> {
+  if (args.search) {
+    const page = await searchCustomersInLayer(deps.db, deps.dialect, { shopDomain, layerId, search: args.search, cursor: args.cursor, take: args.take });
+    return { customers: page.customers.map(listItem), nextCursor: page.nextCursor };
+  }
+  const page = await intelligence.listCustomersInLayer(shopDomain, layerId, { ...deps, cursor: args.cursor, take: args.take });
+  const contacts = await customerContacts(deps.db, shopDomain, page.customers.map((c) => c.customerGid));
+  return {
+    customers: page.customers.map((c) => {
+      const contact = contacts.get(c.customerGid);
+      return listItem({ ...c, layerId, firstName: contact?.firstName ?? null, lastName: contact?.lastName ?? null, email: contact?.email ?? null });
+    }),
+    nextCursor: page.nextCursor,
+  };
+}
+
+function listItem(r: CustomerRow): CustomerListItem {
+  const name = [r.firstName, r.lastName].filter(Boolean).join(" ").trim();
+  return {
+    customerGid: r.customerGid, id: customerIdOf(r.customerGid), name: name || null, email: r.email, layerId: r.layerId,
+    lifecycleStage: r.lifecycleStage, orders: r.orders, monetaryMinor: r.monetaryMinor, churnRisk: r.churnRisk, predictedLtvMinor: r.predictedLtvMinor,
+  };
+}
+
+/** `gid://shopify/Customer/123` → `123` (the admin's URLs carry the number). */
+export function customerIdOf(customerGid: string): string {
+  return customerGid.slice(customerGid.lastIndexOf("/") + 1);
+}
+
+/** `123` → `gid://shopify/Customer/123`; null for anything but digits. */
+export function customerGidOf(id: string): string | null {
+  return /^\d{1,20}$/.test(id) ? `gid://shopify/Customer/${id}` : null;
+}
+
+/** CSV columns of a layer export, in order. */
+export const LAYER_CSV_COLUMNS = [
+  "customer_id", "first_name", "last_name", "email", "layer", "lifecycle_stage", "orders", "net_spend", "churn_risk", "predicted_ltv_365d", "currency",
+] as const;
+
+/**
+ * Every customer of a layer as CSV lines (header first), read 500 at a time
+ * through `listCustomersInLayer` (keyset), so memory stays flat whatever the
+ * layer's size. Money in major units of the shop currency.
+ */
+export async function* layerCsvLines(shopDomain: string, layerId: string, deps: AdminDeps): AsyncGenerator<string> {
+  const currency = (await shopCurrency(deps.db, shopDomain)) ?? "USD";
+  const exponent = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const money = (minor: number | null) => (minor === null ? "" : (minor / 10 ** exponent).toFixed(exponent));
+  yield LAYER_CSV_COLUMNS.join(",") + "\r\n";
+  let cursor: string | null = null;
+  do {
+    const page = await customersOfLayer(shopDomain, layerId, deps, { search: "", cursor, take: 500 });
+    let chunk = "";
+    for (const c of page.customers) {
+      const [first, ...rest] = (c.name ?? "").split(" ");
+      chunk += [c.customerGid, first, rest.join(" "), c.email ?? "", layerId, c.lifecycleStage ?? "", c.orders, money(c.monetaryMinor), c.churnRisk ?? "",
+        money(c.predictedLtvMinor), currency].map(csvField).join(",") + "\r\n";
+    }
+    if (chunk) yield chunk;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+/** RFC 4180 quoting, and a leading quote for cells a spreadsheet would run as a formula. */
+export function csvField(value: string | number): string {
+  let s = String(value);
+  if (/^[=+\-@\t\r]/.test(s) && typeof value === "string") s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+// ---------------------------------------------------------------- customers
+
+export interface CustomerListView {
+  search: string;
+  customers: CustomerListItem[];
+  nextCursor: string | null;
+  currencyCode: string;
+  layerNames: Record<string, string>;
+}
+
+/** The shop's customers, 50 a page by customer id, optionally searched by name or email. */
+export async function customerList(
+  shopDomain: string,
+  deps: AdminDeps,
+  args: { search?: string | null; cursor?: string | null; take?: number } = {},
+): Promise<CustomerListView> {
+  const search = args.search?.trim() ?? "";
+  const [page, currencyCode, insights] = await Promise.all([
+    searchCustomers(deps.db, deps.dialect, { shopDomain, search, cursor: args.cursor ?? null, take: Math.min(500, Math.max(1, args.take ?? PAGE_SIZE)) }),
+    shopCurrency(deps.db, shopDomain),
+    intelligence.getShopInsights(shopDomain, deps),
+  ]);
+  return {
+    search,
+    customers: page.customers.map(listItem),
+    nextCursor: page.nextCursor,
+    currencyCode: currencyCode ?? "USD",
+    layerNames: Object.fromEntries((insights?.layers ?? []).map((l) => [l.id, l.name])),
+  };
+}
+
+export interface CustomerDetailView {
+  customerGid: string;
+  id: string;
+  name: string | null;
+  email: string | null;
+  countryCode: string | null;
+  createdAt: string;
+  currencyCode: string;
+  insight: null | {
+    layer: { id: string; name: string };
+    layerReason: { matchedRule: string; values: Record<string, string | number | null>; explanation: string };
+    lifecycleStage: string;
+    rfm: { r: number | null; f: number | null; m: number | null };
+    recencyDays: number | null;
+    orders: number;
+    aovMinor: number | null;
+    monetaryMinor: number;
+    prediction: null | {
+      pAlive: number;
+      expectedOrders: { next30Days: number; next90Days: number; next365Days: number };
+      expectedOrderValueMinor: number;
+      predictedLtvMinor: number;
+      churnRisk: { level: string; reasons: Record<string, unknown>[] };
+      expectedNextOrderAt: string | null;
+    };
+    computedAt: string;
+    recentMoves: { from: string | null; to: string; direction: string; movedAt: string }[];
+  };
+  orders: (Omit<OrderRow, "processedAt" | "cancelledAt"> & { processedAt: string; cancelledAt: string | null })[];
+  nextOrdersCursor: string | null;
+}
+
+/** One customer: profile, layer with its reason, scores, churn risk, predictions, layer history, a page of orders (25). Null when unknown. */
+export async function customerDetail(
+  shopDomain: string,
+  customerGid: string,
+  deps: AdminDeps,
+  args: { ordersBefore?: string | null } = {},
+): Promise<CustomerDetailView | null> {
+  const [profile, insight, orders, currencyCode] = await Promise.all([
+    customerProfile(deps.db, shopDomain, customerGid),
+    intelligence.getCustomerInsight(shopDomain, customerGid, deps),
+    customerOrders(deps.db, shopDomain, customerGid, { before: args.ordersBefore ?? null, take: 25 }),
+    shopCurrency(deps.db, shopDomain),
+  ]);
+  if (!profile) return null;
+  const name = [profile.firstName, profile.lastName].filter(Boolean).join(" ").trim();
+  return {
+    customerGid,
+    id: customerIdOf(customerGid),
+    name: name || null,
+    email: profile.email,
+    countryCode: profile.countryCode,
+    createdAt: profile.shopifyCreatedAt.toISOString(),
+    currencyCode: currencyCode ?? "USD",
+    insight: insight && {
+      layer: insight.layer,
+      layerReason: {
+        matchedRule: insight.layerReason.matchedRule,
+        values: insight.layerReason.values as Record<string, string | number | null>,
+        explanation: insight.layerReason.explanation,
+      },
+      lifecycleStage: insight.lifecycleStage,
+      rfm: insight.rfm,
+      recencyDays: insight.recencyDays,
+      orders: insight.orders,
+      aovMinor: insight.aovMinor,
+      monetaryMinor: insight.monetaryMinor,
+      prediction: insight.prediction && {
+        pAlive: insight.prediction.pAlive,
+        expectedOrders: insight.prediction.expectedOrders,
+        expectedOrderValueMinor: insight.prediction.expectedOrderValueMinor,
+        predictedLtvMinor: insight.prediction.predictedLtvMinor,
+        churnRisk: {
+          level: insight.prediction.churnRisk.level,
+          reasons: insight.prediction.churnRisk.reasons as unknown as Record<string, unknown>[],
+        },
+        expectedNextOrderAt: insight.prediction.expectedNextOrderAt?.toISOString() ?? null,
+      },
+      computedAt: insight.computedAt.toISOString(),
+      recentMoves: insight.recentMoves.map((m) => ({ ...m, movedAt: m.movedAt.toISOString() })),
+    },
+    orders: orders.orders.map((o) => ({ ...o, processedAt: o.processedAt.toISOString(), cancelledAt: o.cancelledAt?.toISOString() ?? null })),
+    nextOrdersCursor: orders.nextCursor,
+  };
+}
+
+// ---------------------------------------------------------------- dashboard
+
+export interface DashboardInsights {
+  computedAt: string;
+  customers: number;
+  layers: LayerRowView[];
+  movement: { customers: number; moves: number; upgrades: number; downgrades: number; upgradeRate: number; downgradeRate: number };
+  currencyCode: string;
+}
+
+/** Layer distribution and the last 30 days' movement (upgrade and downgrade rates). Null before the first pass. */
+export async function dashboardInsights(shopDomain: string, deps: AdminDeps, now: Date = new Date()): Promise<DashboardInsights | null> {
+  const [layers, rates] = await Promise.all([
+    layersOverview(shopDomain, deps, now),
+    intelligence.layerMovementRates(shopDomain, { ...deps, from: new Date(now.getTime() - 30 * DAY_MS), to: new Date(now.getTime() + 1) }),
+  ]);
+  if (!layers) return null;
+  return {
+    computedAt: layers.computedAt,
+    customers: layers.customers,
+    layers: layers.layers,
+    currencyCode: layers.currencyCode,
+    movement: {
+      customers: rates.customers, moves: rates.moves, upgrades: rates.upgrades, downgrades: rates.downgrades,
+      upgradeRate: rates.upgradeRate, downgradeRate: rates.downgradeRate,
+    },
+  };
+}
+
+// ---------------------------------------------------------------- data requests
+
+/** A data-request export's document (JSON text), only when it belongs to the shop; null otherwise. */
+export async function dataExportDocument(shopDomain: string, exportId: string, deps: Pick<AdminDeps, "db">) {
+  const row = await customerDataExportDocument(deps.db, shopDomain, exportId);
+  return row && { id: row.id, customerId: customerIdOf(row.customerGid), document: row.document };
+}
+
+// ---------------------------------------------------------------- sync
+
+export interface SyncStatusView {
+  counts: { customers: number; orders: number; products: number };
+  latest: null | {
+    status: string; kind: string; phase: string | null; rowsProcessed: number; lastError: string | null; startedAt: string; finishedAt: string | null;
+  };
+  history: { id: string; kind: string; status: string; rows: number; startedAt: string; finishedAt: string | null }[];
+}
+
+/** The sync card's data (the sync status service's overview, JSON-safe). */
+export async function syncStatus(shopDomain: string, deps: Pick<AdminDeps, "db">): Promise<SyncStatusView> {
+  const overview = await getSyncOverview(deps.db, shopDomain);
+  return {
+    counts: overview.counts,
+    latest: overview.latest && {
+      status: overview.latest.status,
+      kind: overview.latest.kind,
+      phase: overview.latest.phase,
+      rowsProcessed: overview.latest.rowsProcessed,
+      lastError: overview.latest.lastError,
+      startedAt: overview.latest.startedAt.toISOString(),
+      finishedAt: overview.latest.finishedAt?.toISOString() ?? null,
+    },
+    history: overview.history.map((r) => ({
+      id: r.id, kind: r.kind, status: r.status, rows: r.rowsProcessed, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+/** Data-request exports waiting for the merchant, newest first (without documents). */
+export async function dataExports(shopDomain: string, deps: Pick<AdminDeps, "db">) {
+  const rows = await listCustomerDataExports(deps.db, shopDomain);
+  return rows.map((r) => ({ id: r.id, customerId: customerIdOf(r.customerGid), dataRequestId: r.dataRequestId, requestedAt: r.requestedAt.toISOString() }));
+}

@@ -1,0 +1,293 @@
+/**
+ * The admin in headless Chromium (Debian's /usr/bin/chromium, driven by
+ * playwright-core) against the local dev store: the app is booted as the demo
+ * boots it (tests/helpers/admin-app.ts), a ~2,000-order shop is synced and
+ * scored, then every page is opened as Shopify admin opens an embedded app
+ * (id_token, shop, host, locale in the URL; App Bridge from the dev store's
+ * stand-in), its key content asserted, a screenshot written to
+ * test-results/screenshots/, and LCP / CLS / INP measured and printed.
+ *
+ * The targets (LCP < 2.5 s, CLS < 0.1, INP < 200 ms) are printed, not
+ * asserted: the numbers come from Vite's dev server on a shared machine. Only
+ * generous sanity bounds are asserted.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { DESKTOP_CHROME_UA, startAdminApp, type AdminApp } from "../helpers/admin-app";
+import { VITALS_INIT_SCRIPT, formatVitals, type Vitals } from "./web-vitals";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS = path.resolve(__dirname, "../../test-results/screenshots");
+const haveChromium = existsSync(CHROMIUM);
+
+let app: AdminApp;
+let browser: Browser;
+let context: BrowserContext;
+const measured: { page: string; vitals: Vitals }[] = [];
+
+interface Opened {
+  page: Page;
+  errors: string[];
+}
+
+async function open(pathname: string, options: { locale?: string; search?: Record<string, string> } = {}): Promise<Opened> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console.error: ${m.text()}`);
+  });
+  const response = await page.goto(await app.adminUrl(pathname, options), { waitUntil: "load", timeout: 30_000 });
+  expect(response?.status(), `GET ${pathname}`).toBe(200);
+  return { page, errors };
+}
+
+async function readVitals(page: Page): Promise<Vitals> {
+  const v = await page.evaluate(() => (window as unknown as { __vitals: { lcp: number | null; lcpElement: string | null; cls: number; inp: number | null } }).__vitals);
+  return { lcpMs: v.lcp, lcpElement: v.lcpElement, cls: v.cls, inpMs: v.inp };
+}
+
+/** Screenshot, then the interaction whose latency is INP, then the numbers. */
+async function measure(name: string, opened: Opened, interact: (page: Page) => Promise<void>): Promise<Vitals> {
+  const { page } = opened;
+  await page.waitForTimeout(400); // late shifts and the last LCP candidate
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await interact(page);
+  await page.waitForTimeout(300);
+  const vitals = await readVitals(page);
+  measured.push({ page: name, vitals });
+  process.stdout.write(`[web vitals] ${name.padEnd(16)} ${formatVitals(vitals)}\n`);
+  // Sanity bounds only (targets: LCP 2.5 s, CLS 0.1, INP 200 ms).
+  expect(vitals.lcpMs ?? 0).toBeLessThan(10_000);
+  expect(vitals.cls).toBeLessThan(0.5);
+  expect(vitals.inpMs ?? 0).toBeLessThan(2_000);
+  return vitals;
+}
+
+function expectNoPageErrors(opened: Opened) {
+  // Browser-side errors would be a broken page; the failed favicon fetch is not ours.
+  expect(opened.errors.filter((e) => !/favicon/i.test(e))).toEqual([]);
+}
+
+async function largestLayer(): Promise<{ layerId: string; customers: number }> {
+  const groups = await app.db.prisma.customerInsight.groupBy({ by: ["layerId"], where: { shopDomain: app.shop }, _count: { _all: true } });
+  const top = groups.sort((a, b) => b._count._all - a._count._all)[0];
+  return { layerId: top.layerId, customers: top._count._all };
+}
+
+describe.runIf(haveChromium)("the admin in headless Chromium", () => {
+  beforeAll(async () => {
+    const started = Date.now();
+    app = await startAdminApp({ orders: 2000 });
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync", "--disable-extensions"],
+    });
+    context = await browser.newContext({ userAgent: DESKTOP_CHROME_UA, viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: "en-US" });
+    await context.addInitScript(VITALS_INIT_SCRIPT);
+    // Shopify's CDN (the App Bridge preload header, Polaris' font) is unreachable offline; a
+    // real admin reaches it. Answer it empty rather than log a failed load on every page.
+    await context.route("https://cdn.shopify.com/**", (route) => route.fulfill({ status: 204, body: "" }));
+
+    // A customers/data_request, as the compliance webhook records it.
+    const { recordCustomerDataRequest } = await import("~/services/privacy.server");
+    const customer = await app.db.prisma.customer.findFirstOrThrow({ where: { shopDomain: app.shop }, orderBy: { customerGid: "asc" } });
+    await recordCustomerDataRequest(app.db.prisma, { shopDomain: app.shop, customerGid: customer.customerGid, orderGids: [] }, { dataRequestId: "9001" });
+
+    // Vite's dev server compiles modules on first request: open every page once before measuring.
+    for (const p of ["/app", "/app/layers", `/app/layers/${(await largestLayer()).layerId}`, "/app/customers", "/app/cohorts", "/app/data"]) {
+      const page = await context.newPage();
+      await page.goto(await app.adminUrl(p), { waitUntil: "networkidle", timeout: 120_000 });
+      await page.close();
+    }
+    process.stdout.write(`[admin browser] app booted, shop synced and pages warmed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (measured.length) {
+      process.stdout.write(`\n[web vitals] targets: LCP < 2500 ms, CLS < 0.1, INP < 200 ms\n`);
+      for (const m of measured) process.stdout.write(`[web vitals] ${m.page.padEnd(16)} ${formatVitals(m.vitals)}\n`);
+    }
+    await context?.close();
+    await browser?.close();
+    await app?.close();
+  });
+
+  it("dashboard: sync card, retention with trend, repeat rate, LTV, CAC empty state, layers, movement, alerts; Sync again starts a catch-up", async () => {
+    const opened = await open("/app");
+    const { page } = opened;
+    await page.getByText("30-day retention").first().waitFor({ timeout: 10_000 });
+    for (const text of ["Sync with Shopify", "60-day retention", "90-day retention", "Repeat-purchase rate", "LTV (365 days)", "Enter your customer acquisition cost", "Layer movement, last 30 days", "Open alerts"]) {
+      await expect(page.getByText(text).first().isVisible()).resolves.toBe(true);
+    }
+    const customers = await app.db.prisma.customer.count({ where: { shopDomain: app.shop, deletedAt: null } });
+    await expect(page.getByText(customers.toLocaleString("en-US"), { exact: true }).first().isVisible()).resolves.toBe(true);
+    await page.locator('[data-chart="ready"]').first().waitFor({ timeout: 15_000 });
+    const runsBefore = await app.db.prisma.syncRun.count({ where: { shopDomain: app.shop } });
+    await measure("dashboard", opened, async (p) => {
+      await p.getByRole("button", { name: "Sync again" }).click();
+    });
+    await expect.poll(() => app.db.prisma.syncRun.count({ where: { shopDomain: app.shop } }), { timeout: 10_000 }).toBe(runsBefore + 1);
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("dashboard in Simplified Chinese when the admin opens it with locale=zh-CN", async () => {
+    const opened = await open("/app", { locale: "zh-CN" });
+    const { page } = opened;
+    await page.getByText("30 天留存率").first().waitFor({ timeout: 10_000 });
+    await expect(page.getByText("与 Shopify 同步").isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("link", { name: "客户分层" }).first().isVisible()).resolves.toBe(true);
+    await page.locator('[data-chart="ready"]').first().waitFor({ timeout: 15_000 });
+    await measure("dashboard-zh-CN", opened, async (p) => {
+      await p.getByRole("link", { name: "客户分层" }).first().click();
+      await p.getByText("每位客户恰好属于一个分层").waitFor({ timeout: 10_000 });
+    });
+    // Client-side navigation keeps the language (the URL no longer carries it).
+    await expect(page.getByText("规则").first().isVisible()).resolves.toBe(true);
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("layers: every layer with its rule in words, size and revenue share", async () => {
+    const opened = await open("/app/layers");
+    const { page } = opened;
+    const layers = await app.db.prisma.customerInsight.groupBy({ by: ["layerId"], where: { shopDomain: app.shop }, _count: { _all: true } });
+    for (const l of layers) {
+      await expect(page.locator(`a[data-layer="${l.layerId}"]`).count(), l.layerId).resolves.toBe(1);
+    }
+    await expect(page.getByText("Revenue share").isVisible()).resolves.toBe(true);
+    // VIP's rule, as the domain renders it, mentions its quintiles.
+    await expect(page.locator("tr", { has: page.locator('a[data-layer="vip"]') }).innerText()).resolves.toMatch(/\d/);
+    await measure("layers", opened, async (p) => {
+      const { layerId } = await largestLayer();
+      await p.locator(`a[data-layer="${layerId}"]`).click();
+      await p.getByRole("button", { name: "Export CSV" }).waitFor({ timeout: 10_000 });
+    });
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("layer detail: customers 50 a page, search by name or email, CSV export of the whole layer", async () => {
+    const { layerId, customers } = await largestLayer();
+    const opened = await open(`/app/layers/${layerId}`);
+    const { page } = opened;
+    await expect(page.locator("a[data-customer]").count()).resolves.toBe(Math.min(50, customers));
+    if (customers > 50) {
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.waitForURL(/cursor=/, { timeout: 10_000 });
+      await expect(page.locator("a[data-customer]").count()).resolves.toBe(Math.min(50, customers - 50));
+      await page.goBack();
+      await page.waitForURL((u) => !u.searchParams.has("cursor"), { timeout: 10_000 });
+    }
+
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 20_000 }), page.getByRole("button", { name: "Export CSV" }).click()]);
+    const csv = readFileSync((await download.path())!, "utf8").trimEnd().split("\r\n");
+    expect(csv[0]).toBe("customer_id,first_name,last_name,email,layer,lifecycle_stage,orders,net_spend,churn_risk,predicted_ltv_365d,currency");
+    expect(csv.length - 1).toBe(customers);
+
+    const someone = await app.db.prisma.customerInsight.findFirstOrThrow({ where: { shopDomain: app.shop, layerId }, orderBy: { customerGid: "desc" } });
+    const profile = await app.db.prisma.customer.findUniqueOrThrow({ where: { shopDomain_customerGid: { shopDomain: app.shop, customerGid: someone.customerGid } } });
+    const term = (profile.email ?? profile.lastName ?? "").slice(0, 12);
+    await measure("layer-detail", opened, async (p) => {
+      await p.getByPlaceholder("Name or email").fill(term);
+      await p.getByRole("button", { name: "Search", exact: true }).click();
+      await p.waitForURL(/q=/, { timeout: 10_000 });
+    });
+    await page.locator(`a[data-customer="${someone.customerGid.split("/").pop()}"]`).waitFor({ timeout: 10_000 });
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("customers: search across the shop", async () => {
+    const opened = await open("/app/customers");
+    const { page } = opened;
+    await expect(page.locator("a[data-customer]").count()).resolves.toBe(50);
+    const target = await app.db.prisma.customer.findFirstOrThrow({ where: { shopDomain: app.shop, lastName: { not: null }, deletedAt: null } });
+    await measure("customers", opened, async (p) => {
+      await p.getByPlaceholder("Name or email").fill(target.lastName!);
+      await p.keyboard.press("Enter");
+      await p.waitForURL(/q=/, { timeout: 10_000 });
+    });
+    await page.locator(`a[data-customer="${target.customerGid.split("/").pop()}"]`).waitFor({ timeout: 10_000 });
+    const shown = await page.locator("a[data-customer]").count();
+    expect(shown).toBeGreaterThan(0);
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("customer detail: layer with its reason, scores, churn risk with reasons, prediction, orders, loyalty slots", async () => {
+    const insight = await app.db.prisma.customerInsight.findFirstOrThrow({
+      where: { shopDomain: app.shop, orders: { gte: 3 }, churnRisk: { not: null } },
+      orderBy: { orders: "desc" },
+    });
+    const id = insight.customerGid.split("/").pop()!;
+    const opened = await open(`/app/customers/${id}`);
+    const { page } = opened;
+    await page.getByText("Why this layer").waitFor({ timeout: 10_000 });
+    const reason = JSON.parse(insight.layerReason) as { matchedRule: string };
+    await expect(page.getByText(`Matched rule: ${reason.matchedRule}`).isVisible()).resolves.toBe(true);
+    for (const text of ["Scores", "Churn risk", "Why", "Predicted value, next 365 days", "Expected next order", "Loyalty", "Orders"]) {
+      await expect(page.getByText(text, { exact: true }).first().isVisible(), text).resolves.toBe(true);
+    }
+    const orders = await app.db.prisma.order.count({ where: { shopDomain: app.shop, customerGid: insight.customerGid, deletedAt: null } });
+    await expect(page.locator("table").last().locator("tbody tr").count()).resolves.toBe(Math.min(25, orders));
+    await measure("customer-detail", opened, async (p) => {
+      await p.locator(`a[href$="/app/layers/${insight.layerId}"]`).first().click();
+      await p.getByRole("button", { name: "Export CSV" }).waitFor({ timeout: 10_000 });
+    });
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("cohorts: heatmap by first-order month and retention curves", async () => {
+    const opened = await open("/app/cohorts");
+    const { page } = opened;
+    await page.getByTestId("cohort-heatmap").waitFor({ timeout: 15_000 });
+    const rows = await page.getByTestId("cohort-heatmap").locator("tbody tr").count();
+    expect(rows).toBeGreaterThan(1);
+    expect(rows).toBeLessThanOrEqual(18);
+    await page.locator('[data-chart="ready"]').first().waitFor({ timeout: 15_000 });
+    await page.locator('[data-chart="ready"] svg').first().waitFor({ timeout: 15_000 });
+    await measure("cohorts", opened, async (p) => {
+      await p.getByText("Retention curves: share who ordered again by day").click();
+    });
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("sync and data: history, re-sync, the data-request export downloaded as JSON, what the app stores", async () => {
+    const opened = await open("/app/data");
+    const { page } = opened;
+    for (const text of ["Sync with Shopify", "Recent syncs", "Customer data requests", "What Evergreen stores and why"]) {
+      await expect(page.getByText(text, { exact: true }).first().isVisible(), text).resolves.toBe(true);
+    }
+    await expect(page.getByText("9001").isVisible()).resolves.toBe(true);
+    let document: { format: string; customerGid: string } | null = null;
+    await measure("data", opened, async (p) => {
+      const [download] = await Promise.all([p.waitForEvent("download", { timeout: 10_000 }), p.getByRole("button", { name: "Download" }).click()]);
+      document = JSON.parse(readFileSync((await download.path())!, "utf8"));
+    });
+    expect(document).toMatchObject({ format: "evergreen.customer-data/1" });
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("an unknown layer or customer is a not-found page inside the app", async () => {
+    const page = await context.newPage();
+    for (const p of ["/app/layers/no-such-layer", "/app/customers/123456789"]) {
+      const response = await page.goto(await app.adminUrl(p), { waitUntil: "load" });
+      expect(response?.status(), p).toBe(404);
+      await expect(page.getByText("Not found").first().isVisible()).resolves.toBe(true);
+    }
+    await page.close();
+  });
+});
+
+describe.skipIf(haveChromium)("the admin in headless Chromium", () => {
+  it(`is skipped: ${CHROMIUM} is not installed (apt-get install -y chromium, or set CHROMIUM_PATH)`, () => {});
+});
