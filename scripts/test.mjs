@@ -21,7 +21,19 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The tests that touch a database: the ones run again on PostgreSQL (those that exist). */
-export const DATABASE_TEST_DIRS = ["tests/db", "tests/sync", "tests/app", "tests/intelligence", "tests/e2e"];
+export const DATABASE_TEST_DIRS = [
+  "tests/db",
+  "tests/sync",
+  "tests/app",
+  "tests/intelligence",
+  "tests/privacy",
+  "tests/jobs",
+  "tests/loyalty",
+  "tests/referrals",
+  "tests/replenishment",
+  "tests/storefront",
+  "tests/e2e",
+];
 
 const REPORT = path.join(ROOT, "test-results", "vitest.json");
 const isPostgres = (url) => /^postgres(ql)?:\/\//.test(url ?? "");
