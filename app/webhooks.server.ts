@@ -6,12 +6,26 @@
 import { appDatabaseDialect, prisma } from "./db.server";
 import { logger } from "./logger.server";
 import { IntelligenceNotComputedError, UnknownCustomerError, updateCustomer } from "./services/intelligence.server";
-import { applyLoyaltyWebhook } from "./services/loyalty-webhooks.server";
+import { applyLoyaltyProgrammeWebhook } from "./services/loyalty-webhooks.server";
 import { applyShopWebhook, MalformedWebhookError, normaliseTopic } from "./services/shop-webhooks.server";
 import { authenticate } from "./shopify.server";
 
+/**
+ * The Shopify library's webhook check, with a signed body that is not JSON
+ * answered 400 (the library parses after the HMAC check and lets the
+ * SyntaxError escape as a 500, which Shopify would retry forever).
+ */
+export async function authenticateWebhook(request: Request): ReturnType<typeof authenticate.webhook> {
+  try {
+    return await authenticate.webhook(request);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new Response("the webhook body is not JSON", { status: 400 });
+    throw error;
+  }
+}
+
 export async function receiveSyncWebhook(request: Request): Promise<Response> {
-  const { shop, topic, webhookId, eventId, triggeredAt, payload } = await authenticate.webhook(request);
+  const { shop, topic, webhookId, eventId, triggeredAt, payload } = await authenticateWebhook(request);
   try {
     const outcome = await applyShopWebhook(
       { shopDomain: shop, topic: String(topic), webhookId, eventId, triggeredAt, payload },
@@ -19,8 +33,12 @@ export async function receiveSyncWebhook(request: Request): Promise<Response> {
     );
     logger.info("webhook", { shop, topic: String(topic), eventId: eventId ?? webhookId, outcome });
     if (outcome === "processed") await refreshCustomerInsight(shop, String(topic), payload);
-    // A redelivery runs loyalty again too: earning converges, so it only fills in what a failed first attempt missed.
-    if (outcome !== "ignored") await applyLoyaltyWebhook(shop, String(topic), payload, { db: prisma });
+    // A redelivery runs loyalty and referrals again too: both converge, so it only fills in what a failed first attempt missed.
+    if (outcome !== "ignored") {
+      const after = await applyLoyaltyProgrammeWebhook(shop, String(topic), payload, { db: prisma });
+      // The sync write is committed; a 500 makes Shopify redeliver the original payload, so points or a referral are not lost.
+      if (after.failed) return new Response("loyalty or referrals not applied; retry", { status: 500 });
+    }
     return new Response(null, { status: 200 });
   } catch (error) {
     if (error instanceof MalformedWebhookError) {

@@ -32,11 +32,10 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/prisma.mjs";
 import { mb, parseTagged, postgresServer, round, stopOnSignal, type BenchDb, type Postgres } from "./common";
-import { BENCH_CACHE, benchPrismaClient } from "./prisma-clients";
+import { BENCH_CACHE, benchPrismaClient, openBenchClient } from "./prisma-clients";
 
 const { values } = parseArgs({
   options: {
@@ -162,14 +161,6 @@ function quantiles(samples: number[]): Quantiles {
   return { n: s.length, p50: round(at(0.5), 2), p99: round(at(0.99), 2), max: round(s[s.length - 1], 2), mean: round(s.reduce((a, b) => a + b, 0) / s.length, 2) };
 }
 
-async function loadPrismaClient(clientDir: string, url: string) {
-  const { createAdapter } = await import("~/db.server");
-  const module = (await import(pathToFileURL(path.join(path.resolve(clientDir), "client.ts")).href)) as {
-    PrismaClient: new (options: { adapter: unknown }) => import("~/generated/prisma/client").PrismaClient;
-  };
-  return new module.PrismaClient({ adapter: createAdapter(url) });
-}
-
 // ------------------------------------------------------------------ child: populate
 async function populate(spec: PopulateSpec): Promise<PopulateResult> {
   startSampler();
@@ -286,7 +277,7 @@ async function populate(spec: PopulateSpec): Promise<PopulateResult> {
       pgName = scratch.name;
     }
     await applyMigrations(url);
-    const prisma = await loadPrismaClient(target.client, url);
+    const prisma = await openBenchClient(url, { clientDir: target.client });
     const repo = new SyncRepository(prisma, dialectOf(url));
     const syncedAt = new Date(AS_OF);
     const started = performance.now();
@@ -334,7 +325,7 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
   const { PurchaseHistoryReader } = await import("~/db/purchase-histories.server");
   const { summarise, fitBgNbd, fitGammaGamma } = await import("~/domain/predictions");
   const { analyzeRetention } = await import("~/domain/analytics");
-  const prisma = await loadPrismaClient(spec.client, spec.url);
+  const prisma = await openBenchClient(spec.url, { clientDir: spec.client });
   const dialect = dialectOf(spec.url);
   const asOf = new Date(AS_OF);
   const deps = { db: prisma, dialect, asOf };

@@ -1,8 +1,8 @@
 /**
- * `npm run bench:loyalty`: paid-order webhook -> points awarded, on SQLite and PostgreSQL.
+ * Paid-order webhook -> points awarded, on SQLite and PostgreSQL.
  *
- *   npm run bench:loyalty                               2,000 orders, SQLite and PostgreSQL
- *   npm run bench:loyalty -- --orders 10000 --db sqlite --concurrency 1,8
+ *   npx tsx bench/loyalty-bench.ts                                        2,000 orders, SQLite and PostgreSQL
+ *   npx tsx bench/loyalty-bench.ts --orders 10000 --db sqlite --concurrency 1,8
  *
  * Options: --orders N (2000), --customers N (orders / 3: most customers order
  * more than once, so accounts exist and tiers are evaluated), --db sqlite,postgres,
@@ -12,9 +12,10 @@
  * sync layer applies an `orders/paid` payload (WebhookDelivery row and the
  * version-guarded Order upsert, one transaction), then loyalty appends the
  * order's points (account lock, entry, cached balances, tier check: one
- * transaction). Latency is measured per delivery from the start of the sync
- * write to the points being committed; throughput is deliveries per second of
- * wall time. Every run ends by checking that each order holds exactly its
+ * transaction) and referrals look for the order's referral
+ * (applyLoyaltyProgrammeWebhook, as app/webhooks.server.ts runs it).
+ * Latency is measured per delivery from the start of the sync write to the
+ * points being committed; throughput is deliveries per second of wall time. Every run ends by checking that each order holds exactly its
  * points and that the cache equals the ledger (rebuildBalances corrects nothing).
  * PostgreSQL: DATABASE_URL / TEST_DATABASE_URL when postgres://, else a
  * throw-away local cluster, stopped at the end.
@@ -23,11 +24,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { postgresServer, round, stopOnSignal, type BenchDb, type Postgres } from "./common";
-import { benchPrismaClient } from "./prisma-clients";
-import type { PrismaClient } from "~/generated/prisma/client";
+import { openBenchClient } from "./prisma-clients";
 import fixture from "../tests/fixtures/orders-create.json";
 
 const { values } = parseArgs({
@@ -77,13 +76,6 @@ function paidOrder(i: number, run: number) {
   };
 }
 
-async function clientFor(provider: "sqlite" | "postgresql", url: string): Promise<PrismaClient> {
-  const dir = benchPrismaClient(provider, say);
-  const { createAdapter } = await import("~/db.server");
-  const module = (await import(pathToFileURL(path.join(dir, "client.ts")).href)) as { PrismaClient: new (o: { adapter: unknown }) => PrismaClient };
-  return new module.PrismaClient({ adapter: createAdapter(url) });
-}
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 interface Row {
@@ -102,7 +94,7 @@ async function benchDatabase(db: BenchDb, scratchDir: string): Promise<Row[]> {
   const { createScratchDatabase } = await import("../scripts/pg-migrate.mjs");
   const { dialectOf } = await import("~/db/adapter.server");
   const { applyShopWebhook } = await import("~/services/shop-webhooks.server");
-  const { applyLoyaltyWebhook } = await import("~/services/loyalty-webhooks.server");
+  const { applyLoyaltyProgrammeWebhook } = await import("~/services/loyalty-webhooks.server");
   const { rebuildBalances } = await import("~/services/points.server");
   const { upsertProgram } = await import("~/db/loyalty-program.server");
 
@@ -113,14 +105,15 @@ async function benchDatabase(db: BenchDb, scratchDir: string): Promise<Row[]> {
     url = `file:${path.join(dir, "bench.db")}`;
     drop = async () => rmSync(dir, { recursive: true, force: true });
   } else {
-    postgres ??= postgresServer(path.join(scratchDir, "pg"), say);
+    // Its own folder under /tmp, not the 0700 scratch folder: the cluster runs as the postgres OS user when we are root.
+    postgres ??= postgresServer(path.join(os.tmpdir(), "evergreen-loyalty-bench-pg"), say);
     if (!postgres) throw new Error("no PostgreSQL server");
     const scratch = await createScratchDatabase(postgres.url, { prefix: "loyaltybench" });
     url = scratch.url;
     drop = () => scratch.drop();
   }
   await applyMigrations(url);
-  const prisma = await clientFor(db === "sqlite" ? "sqlite" : "postgresql", url);
+  const prisma = await openBenchClient(url, { provider: db === "sqlite" ? "sqlite" : "postgresql", log: say });
   const dialect = dialectOf(url);
   await upsertProgram(prisma, SHOP, { returnWindowDays: 30 });
   const now = () => new Date("2026-11-01T00:00:00Z");
@@ -142,8 +135,8 @@ async function benchDatabase(db: BenchDb, scratchDir: string): Promise<Row[]> {
           const eventId = `bench-${run}-${i}`;
           await applyShopWebhook({ shopDomain: SHOP, topic: "orders/paid", webhookId: eventId, eventId, payload: payloads[i] }, { db: prisma, dialect, now });
           syncMs.push(performance.now() - t0);
-          const outcome = await applyLoyaltyWebhook(SHOP, "orders/paid", payloads[i], { db: prisma, now });
-          if (outcome !== "order") throw new Error(`delivery ${i}: loyalty ${outcome}`);
+          const outcome = await applyLoyaltyProgrammeWebhook(SHOP, "orders/paid", payloads[i], { db: prisma, now });
+          if (outcome.loyalty !== "order" || outcome.failed) throw new Error(`delivery ${i}: loyalty ${outcome.loyalty}, referrals ${outcome.referrals}`);
           latencies.push(performance.now() - t0);
         }
       };

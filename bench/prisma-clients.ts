@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { POSTGRES, ROOT, SQLITE, runPrisma } from "../scripts/prisma.mjs";
 
 export type Provider = "sqlite" | "postgresql";
@@ -39,4 +40,17 @@ export function benchPrismaClient(provider: Provider, log: (message: string) => 
   writeFileSync(stampFile, stamp);
   log(`generated the ${provider} Prisma client into ${path.relative(ROOT, outDir)} (${Date.now() - started} ms)`);
   return outDir;
+}
+
+/** A PrismaClient of the benchmark's own generated client (`benchPrismaClient`, or a given folder) over the app's driver adapter for `url`. */
+export async function openBenchClient(
+  url: string,
+  from: { provider: Provider; log?: (message: string) => void } | { clientDir: string },
+): Promise<import("~/generated/prisma/client").PrismaClient> {
+  const dir = "clientDir" in from ? path.resolve(from.clientDir) : benchPrismaClient(from.provider, from.log);
+  const { createAdapter } = await import("~/db.server");
+  const module = (await import(pathToFileURL(path.join(dir, "client.ts")).href)) as {
+    PrismaClient: new (options: { adapter: unknown }) => import("~/generated/prisma/client").PrismaClient;
+  };
+  return new module.PrismaClient({ adapter: createAdapter(url) });
 }

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { prisma } from "~/db.server";
-import { authenticate } from "~/shopify.server";
+import { authenticateWebhook } from "~/webhooks.server";
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { payload, session } = await authenticate.webhook(request);
+  const { payload, session } = await authenticateWebhook(request);
   const current = (payload as { current?: unknown }).current;
   if (session && Array.isArray(current)) {
     await prisma.session.update({ where: { id: session.id }, data: { scope: current.map(String).join(",") } });

@@ -3,13 +3,13 @@ import { prisma } from "~/db.server";
 import { logger } from "~/logger.server";
 import { normaliseTopic } from "~/services/shop-webhooks.server";
 import { customerScope, recordCustomerDataRequest, redactCustomer, redactShop, type CompliancePayload } from "~/services/privacy.server";
-import { authenticate } from "~/shopify.server";
+import { authenticateWebhook } from "~/webhooks.server";
 
 // customers/data_request, customers/redact, shop/redact. An invalid HMAC is
 // answered 401 by authenticate.webhook, as Shopify's review requires; a
 // payload that names no customer is a 400 (nothing to do, nothing changed).
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, payload, webhookId } = await authenticate.webhook(request);
+  const { shop, topic, payload, webhookId } = await authenticateWebhook(request);
   const normalised = normaliseTopic(String(topic));
   const body = (payload ?? {}) as CompliancePayload;
   if (normalised === "shop/redact") {

@@ -1,20 +1,26 @@
 /**
- * Loyalty after a webhook changed the synced data (docs/loyalty.md): orders
- * and refunds move the order's points to its target, a new customer earns the
- * account-creation points.
+ * Loyalty and referrals after a webhook changed the synced data
+ * (docs/loyalty.md#webhooks): orders and refunds move the order's points to
+ * its target and attribute, void or reverse the order's referral; a new
+ * customer earns the account-creation points.
  */
 import { logger } from "~/logger.server";
+import type { PrismaClient } from "~/generated/prisma/client";
 import { normaliseTopic } from "./shop-webhooks.server";
 import { onCustomerCreated, onOrderChanged, type LedgerDeps } from "./points.server";
+import { applyReferralWebhook, referralPorts, type OrderReferralOutcome } from "./referrals.server";
+
+export type LoyaltyWebhookOutcome = "order" | "customer" | "none" | "failed";
 
 /**
- * Best effort: a failure is logged, not thrown (the webhook's sync write is
- * committed already); the next delivery for the order, or the loyalty sweep
- * job (`earnForChangedOrders`), converges it.
+ * Best effort: a failure is logged and reported as "failed", not thrown (the
+ * webhook's sync write is committed already). The webhook route answers 500
+ * on "failed" so Shopify redelivers; the order sweep job
+ * (`earnForChangedOrders`) converges orders whatever happens.
  *
  * @returns what was done, for logs and tests.
  */
-export async function applyLoyaltyWebhook(shop: string, topic: string, payload: unknown, deps?: LedgerDeps): Promise<"order" | "customer" | "none" | "failed"> {
+export async function applyLoyaltyWebhook(shop: string, topic: string, payload: unknown, deps?: LedgerDeps): Promise<LoyaltyWebhookOutcome> {
   const normalised = normaliseTopic(topic);
   const body = payload as { admin_graphql_api_id?: unknown; order_id?: unknown } | null;
   try {
@@ -35,4 +41,39 @@ export async function applyLoyaltyWebhook(shop: string, topic: string, payload: 
     logger.warn("loyalty not applied", { shop, topic: normalised, error: error instanceof Error ? error.message : String(error) });
     return "failed";
   }
+}
+
+export interface ProgrammeWebhookResult {
+  loyalty: LoyaltyWebhookOutcome;
+  referrals: OrderReferralOutcome["outcome"] | "failed";
+  /** Either side failed: answer non-2xx so Shopify redelivers (both sides are idempotent, so the retry only completes what failed). */
+  failed: boolean;
+}
+
+/**
+ * What the webhook route runs after the sync layer stored a delivery: points
+ * first, then referrals (orders/* and refunds/create; referrals take nothing
+ * from customers/create, which carries no link to a referral click). Each
+ * side runs even when the other failed.
+ *
+ * @example
+ * const after = await applyLoyaltyProgrammeWebhook(shop, "orders/paid", payload, { db: prisma });
+ * if (after.failed) return new Response(null, { status: 500 });
+ */
+export async function applyLoyaltyProgrammeWebhook(
+  shop: string,
+  topic: string,
+  payload: unknown,
+  deps: { db: PrismaClient; now?: () => Date },
+): Promise<ProgrammeWebhookResult> {
+  const loyalty = await applyLoyaltyWebhook(shop, topic, payload, deps);
+  let referrals: ProgrammeWebhookResult["referrals"];
+  try {
+    // Orders never create discount codes, so no Admin client is bound.
+    referrals = (await applyReferralWebhook(shop, topic, payload, { db: deps.db, now: deps.now, ports: referralPorts(null, deps) })).outcome;
+  } catch (error) {
+    logger.warn("referrals not applied", { shop, topic: normaliseTopic(topic), error: error instanceof Error ? error.message : String(error) });
+    referrals = "failed";
+  }
+  return { loyalty, referrals, failed: loyalty === "failed" || referrals === "failed" };
 }

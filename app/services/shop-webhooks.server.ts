@@ -11,6 +11,7 @@ import { SyncRepository } from "~/db/sync-repository.server";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { customerFromWebhook, deletedCustomerGid, orderFromWebhook, refundFromWebhook } from "~/domain/sync/map-webhook";
 import { InvalidRecordError } from "~/domain/sync/records";
+import { InvalidAmountError } from "~/domain/sync/money";
 
 export interface WebhookDelivery {
   shopDomain: string;
@@ -125,7 +126,8 @@ async function applySyncTopic(
     }
     return "processed";
   } catch (error) {
-    if (error instanceof InvalidRecordError) throw new MalformedWebhookError(topic, error.message);
+    // A payload that cannot become a record (a bad amount too) will never apply: 400, not a retried 500.
+    if (error instanceof InvalidRecordError || error instanceof InvalidAmountError) throw new MalformedWebhookError(topic, error.message);
     throw error;
   }
 }

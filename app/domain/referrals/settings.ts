@@ -43,10 +43,13 @@ export const DEFAULT_REFERRAL_SETTINGS: ReferralProgramSettings = {
 export const DAY_MS = 24 * 3600 * 1000;
 
 /** The problems with a settings change, empty when it is valid. */
+const MAX_INT32 = 2_147_483_647;
+
 export function validateReferralSettings(s: ReferralProgramSettings): string[] {
   const problems: string[] = [];
   const positiveInt = (name: string, v: number, min = 1) => {
-    if (!Number.isInteger(v) || v < min) problems.push(`${name} must be an integer of at least ${min}`);
+    // The columns are 32-bit integers: a larger value would be stored (SQLite) and then not read back.
+    if (!Number.isInteger(v) || v < min || v > MAX_INT32) problems.push(`${name} must be an integer from ${min} to ${MAX_INT32}`);
   };
   positiveInt("referrerRewardPoints", s.referrerRewardPoints);
   positiveInt("rewardCapPerPeriod", s.rewardCapPerPeriod, 0);
