@@ -4,6 +4,13 @@
  * wired answers 501 `not_enabled` (after the signature, shopper and rate
  * limit checks, which always run). Wiring: docs/storefront.md#wiring.
  */
+import { offlineAdminClient } from "~/shopify/offline-client.server";
+import { prisma as appPrisma, type PrismaClient } from "~/db.server";
+import { InsufficientPointsError, LoyaltyProgramOffError } from "~/services/points.server";
+import { recordReferralClick, referralPorts } from "~/services/referrals.server";
+import { redeemReward, RewardUnavailableError, shopifyDiscountCodeIssuer } from "~/services/rewards.server";
+import { AdminClient } from "~/shopify/admin-client.server";
+
 export interface RedeemRequest {
   shopDomain: string;
   customerGid: string;
@@ -35,10 +42,45 @@ export interface StorefrontActions {
   referralLanding?: (request: ReferralLandingRequest) => Promise<ReferralLandingOutcome>;
 }
 
+/** The shop's Admin client from its offline session (stored at install); fetched per call, so a reinstall's new token is used. */
+function offlineClientFor(db: PrismaClient, shopDomain: string): Pick<AdminClient, "request"> {
+  return {
+    request: (async (...args: Parameters<AdminClient["request"]>) => (await offlineAdminClient(shopDomain, db)).request(...args)) as AdminClient["request"],
+  };
+}
+
+/** Redeem over rewards.server: its errors and results as the widget's outcomes. */
+export function rewardsRedeemAction(deps: { db?: PrismaClient; clientFor?: (shopDomain: string) => Pick<AdminClient, "request"> } = {}): NonNullable<StorefrontActions["redeem"]> {
+  const db = deps.db ?? appPrisma;
+  const issuer = shopifyDiscountCodeIssuer(deps.clientFor ?? ((shop) => offlineClientFor(db, shop)));
+  return async (request) => {
+    try {
+      const { redemption, status } = await redeemReward(request, { db, issuer });
+      if (status === "failed") return { status: "refused", reason: "failed" };
+      return { status: status === "issued" ? "issued" : "pending", code: redemption.code, pointsSpent: redemption.pointsCost };
+    } catch (error) {
+      if (error instanceof InsufficientPointsError) return { status: "refused", reason: "insufficient_points" };
+      if (error instanceof RewardUnavailableError) return { status: "refused", reason: "unavailable" };
+      if (error instanceof LoyaltyProgramOffError) return { status: "refused", reason: "program_off" };
+      throw error;
+    }
+  };
+}
+
 /**
- * The actions as wired in this build. Both need a discount-code adapter
- * bound to the shop's Admin client (rewards.server's DiscountCodeIssuer,
- * referrals.server's ReferralPorts); until those adapters exist, neither is
- * wired.
+ * The referral landing over referrals.server: the click recorded, the
+ * friend's single-use discount found or created with the shop's offline
+ * Admin client, a member opening their own link minting nothing.
  */
-export const storefrontActions: StorefrontActions = {};
+export function referralLandingAction(deps: { db?: PrismaClient; clientFor?: (shopDomain: string) => Pick<AdminClient, "request"> } = {}): NonNullable<StorefrontActions["referralLanding"]> {
+  const db = deps.db ?? appPrisma;
+  return async (request) => {
+    const admin = deps.clientFor?.(request.shopDomain) ?? offlineClientFor(db, request.shopDomain);
+    const result = await recordReferralClick(request.shopDomain, request.code, request.visitorToken, { db, ports: referralPorts(admin, { db }) }, { loggedInCustomerGid: request.customerGid });
+    if (result.outcome === "ok") return { status: "ok", friendDiscountCode: result.friendDiscountCode };
+    return { status: result.outcome };
+  };
+}
+
+/** The actions as wired in this build: redeem and the referral landing, both issuing codes with the shop's offline Admin client. */
+export const storefrontActions: StorefrontActions = { redeem: rewardsRedeemAction(), referralLanding: referralLandingAction() };

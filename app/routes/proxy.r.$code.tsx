@@ -1,7 +1,7 @@
 /**
  * GET /apps/evergreen/r/{code}?v={visitorToken}: a referral link's landing.
  * Records the click and returns the friend's discount code.
- * 501 until the referrals adapter is wired (app/proxy/actions.server.ts).
+ * The click and the friend's code come from referrals.server (app/proxy/actions.server.ts).
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { storefrontActions } from "~/proxy/actions.server";

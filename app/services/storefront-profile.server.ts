@@ -4,8 +4,7 @@
  * that owns it and a feature that is off (or not built) is simply absent.
  *
  * A section is `null` when its feature is not enabled for the shop (no
- * loyalty programme, referrals off) or not available yet (the rewards
- * catalogue has no storefront read yet): the widget hides it. `features`
+ * loyalty programme, referrals off): the widget hides it. `features`
  * says which sections the shop offers, so a guest sees what joining gives.
  */
 import { prisma as appPrisma, type PrismaClient } from "~/db.server";
@@ -70,9 +69,9 @@ export interface StorefrontProfileSource {
 
 /**
  * The sources as wired today: points and tiers (points.server, tiers.server),
- * referral links (referrals.server), replenishment reminders. Rewards: the
- * loyalty module has no storefront catalogue read yet, so `rewards` is null
- * (docs/storefront.md#wiring).
+ * referral links (referrals.server), replenishment reminders, and the
+ * rewards catalogue (LoyaltyReward, read here: the loyalty module has no
+ * storefront read of it) with what the shopper can afford.
  */
 export function appProfileSource(deps: { db?: PrismaClient } = {}): StorefrontProfileSource {
   const db = deps.db ?? appPrisma;
@@ -97,8 +96,22 @@ export function appProfileSource(deps: { db?: PrismaClient } = {}): StorefrontPr
           : null,
       };
     },
-    async rewards() {
-      return null;
+    async rewards(shopDomain, customerGid, now) {
+      const active = await loadActiveProgram(db, shopDomain);
+      if (!active) return null;
+      const [rewards, balance, tier] = await Promise.all([
+        db.loyaltyReward.findMany({ where: { shopDomain, active: true }, orderBy: [{ pointsCost: "asc" }, { id: "asc" }] }),
+        getBalance(shopDomain, customerGid, { db, now: () => now }),
+        currentTier(db, active, customerGid),
+      ]);
+      const rank = tierRank(active.rules, tier.id);
+      // Tier-exclusive rewards are shown only from their tier up (redeemReward refuses them below).
+      return rewards
+        .filter((r) => !r.tier || rank >= tierRank(active.rules, r.tier))
+        .map((r) => {
+          const cost = r.kind === "free_shipping" && tier.freeShipping ? 0 : r.pointsCost;
+          return { id: r.id, title: r.title, pointsCost: cost, affordable: balance.available >= cost };
+        });
     },
     async referralsEnabled(shopDomain) {
       return (await getReferralSettings(shopDomain, { db })).enabled;

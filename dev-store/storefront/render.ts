@@ -132,14 +132,15 @@ export async function renderStorefrontPage(options: RenderPageOptions, dir = EXT
     ? { ...options.product, url: `${root}products/${options.product.handle}`, selected_or_first_available_variant: { price: options.product.price } }
     : null;
   const rendered = new Map<string, string>();
+  // Shopify's global objects are visible inside `{% render %}` snippets too
+  // (liquidjs isolates a rendered snippet from everything but globals).
+  const globals = { customer: options.customer, routes, product, shop: { name: options.shopName } };
   for (const [i, block] of blocks.entries()) {
-    const html = await engine.parseAndRender(block.source, {
-      customer: options.customer,
-      routes,
-      product,
-      shop: { name: options.shopName },
-      block: { id: `eg${i + 1}`, settings: settingsOf(block.schema), shopify_attributes: `data-block="${block.name}"` },
-    });
+    const html = await engine.parseAndRender(
+      block.source,
+      { ...globals, block: { id: `eg${i + 1}`, settings: settingsOf(block.schema), shopify_attributes: `data-block="${block.name}"` } },
+      { globals },
+    );
     rendered.set(block.name, html);
   }
   const assets = [...new Set(blocks.flatMap((b) => [b.schema.stylesheet, b.schema.javascript]).filter((a): a is string => Boolean(a)))];

@@ -179,10 +179,23 @@ describe("the shopper is the one Shopify names", () => {
 });
 
 describe("redeem and referral landing", () => {
-  it("GIVEN no rewards adapter wired WHEN a signed-in shopper redeems THEN 501 not_enabled", async () => {
+  it("GIVEN the shop has no loyalty programme WHEN a signed-in shopper redeems THEN 409 program_off, nothing spent", async () => {
     const response = await call(routes.redeem, signed("/redeem", "44"), postJson({ rewardId: "r1", idempotencyKey: "press-0001" }));
-    expect(response.status).toBe(501);
-    expect((await response.json()).error.code).toBe("not_enabled");
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({ status: "refused", reason: "program_off" });
+    expect(await db.prisma.loyaltyRedemption.count()).toBe(0);
+  });
+
+  it("GIVEN no rewards adapter wired WHEN a signed-in shopper redeems THEN 501 not_enabled", async () => {
+    const wired = actions.redeem;
+    delete actions.redeem;
+    try {
+      const response = await call(routes.redeem, signed("/redeem", "44"), postJson({ rewardId: "r1", idempotencyKey: "press-0011" }));
+      expect(response.status).toBe(501);
+      expect((await response.json()).error.code).toBe("not_enabled");
+    } finally {
+      actions.redeem = wired;
+    }
   });
 
   it("refuses guests (401), non-JSON posts (415, the CSRF guard) and bad bodies (400)", async () => {
@@ -194,6 +207,7 @@ describe("redeem and referral landing", () => {
 
   it("GIVEN a wired redeem WHEN the body names another customer THEN the service still gets the signed shopper", async () => {
     const seen: unknown[] = [];
+    const wired = actions.redeem;
     actions.redeem = async (request) => {
       seen.push(request);
       return { status: "issued", code: "EG-TEST", pointsSpent: 500 };
@@ -204,7 +218,7 @@ describe("redeem and referral landing", () => {
       expect(await response.json()).toEqual({ status: "issued", code: "EG-TEST", pointsSpent: 500 });
       expect(seen).toEqual([{ shopDomain: SHOP, customerGid: "gid://shopify/Customer/46", rewardId: "r1", idempotencyKey: "press-0004" }]);
     } finally {
-      delete actions.redeem;
+      actions.redeem = wired;
     }
   });
 
@@ -216,16 +230,34 @@ describe("redeem and referral landing", () => {
       statuses.push(response.status);
       if (response.status === 429) retryAfter = response.headers.get("retry-after");
     }
-    expect(statuses).toEqual([501, 501, 501, 501, 501, 429]);
+    expect(statuses).toEqual([409, 409, 409, 409, 409, 429]);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     // Another shopper is not affected.
-    expect((await call(routes.redeem, signed("/redeem", "48"), postJson({ rewardId: "r1", idempotencyKey: "other-0001" }))).status).toBe(501);
+    expect((await call(routes.redeem, signed("/redeem", "48"), postJson({ rewardId: "r1", idempotencyKey: "other-0001" }))).status).toBe(409);
   });
 
-  it("GIVEN no referrals adapter wired WHEN a referral link is opened THEN 501; a malformed code is 404", async () => {
-    const ok = await call(routes.referral, signed("/r/K7M2QX9D", null, { query: { v: "visitor-token-0123456789" } }), {}, { code: "K7M2QX9D" });
-    expect(ok.status).toBe(501);
+  it("GIVEN the referrals adapter WHEN a link is opened THEN an unknown code is 404, a member's own link mints nothing, a malformed code is 404", async () => {
+    const unknown = await call(routes.referral, signed("/r/K7M2QX9D", null, { query: { v: "visitor-token-0123456789" } }), {}, { code: "K7M2QX9D" });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ status: "unknown_code" });
+    const { getOrCreateReferralCode } = await import("~/services/referrals.server");
+    const { code } = await getOrCreateReferralCode(SHOP, "gid://shopify/Customer/50", { db: db.prisma });
+    const own = await call(routes.referral, signed(`/r/${code}`, "50", { query: { v: "visitor-token-0123456789" } }), {}, { code });
+    expect(own.status).toBe(200);
+    expect(await own.json()).toEqual({ status: "own_link" });
+    expect(await db.prisma.referral.count()).toBe(0);
     const bad = await call(routes.referral, signed("/r/..%2F..", null, { query: { v: "visitor-token-0123456789" } }), {}, { code: "../.." });
     expect(bad.status).toBe(404);
+  });
+
+  it("GIVEN no referrals adapter wired WHEN a referral link is opened THEN 501 not_enabled", async () => {
+    const wired = actions.referralLanding;
+    delete actions.referralLanding;
+    try {
+      const response = await call(routes.referral, signed("/r/K7M2QX9D", null, { query: { v: "visitor-token-0123456789" } }), {}, { code: "K7M2QX9D" });
+      expect(response.status).toBe(501);
+    } finally {
+      actions.referralLanding = wired;
+    }
   });
 });
