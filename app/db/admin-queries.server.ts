@@ -15,7 +15,7 @@ import type { SqlDialect } from "./adapter.server";
 
 export type AdminDb = Pick<
   PrismaClient,
-  "$queryRawUnsafe" | "customer" | "order" | "layerMove" | "shopInsight" | "customerDataExport" | "shop"
+  "$queryRawUnsafe" | "customer" | "order" | "layerMove" | "shopInsight" | "customerDataExport" | "shop" | "loyaltyTierChange" | "loyaltyReward"
 >;
 
 /** Builds a parameter list and its placeholders for one dialect. */
@@ -258,4 +258,103 @@ export async function customerDataExportDocument(db: AdminDb, shopDomain: string
 export async function shopCurrency(db: AdminDb, shopDomain: string): Promise<string | null> {
   const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { currencyCode: true } });
   return shop?.currencyCode ?? null;
+}
+
+// ---------------------------------------------------------------- loyalty (reads the loyalty services do not offer)
+
+export interface TierChangeRow {
+  fromTier: string | null;
+  toTier: string | null;
+  reason: string;
+  changedAt: Date;
+}
+
+/** A customer's tier changes, newest first (index shopDomain, customerGid, changedAt). */
+export async function customerTierChanges(db: AdminDb, shopDomain: string, customerGid: string, take = 20): Promise<TierChangeRow[]> {
+  return db.loyaltyTierChange.findMany({
+    where: { shopDomain, customerGid },
+    orderBy: [{ changedAt: "desc" }, { id: "desc" }],
+    take,
+    select: { fromTier: true, toTier: true, reason: true, changedAt: true },
+  });
+}
+
+export interface RewardRow {
+  id: string;
+  title: string;
+  kind: string;
+  pointsCost: number;
+  amountMinor: number | null;
+  currencyCode: string | null;
+  percentage: number | null;
+  tier: string | null;
+  active: boolean;
+}
+
+/** The shop's reward catalogue, active first then newest (at most 200: a catalogue, not a log). */
+export async function shopRewards(db: AdminDb, shopDomain: string): Promise<RewardRow[]> {
+  const rows = await db.loyaltyReward.findMany({
+    where: { shopDomain },
+    orderBy: [{ active: "desc" }, { createdAt: "desc" }, { id: "asc" }],
+    take: 200,
+    select: { id: true, title: true, kind: true, pointsCost: true, amountMinor: true, currencyCode: true, percentage: true, tier: true, active: true },
+  });
+  return rows.map((r) => ({ ...r, amountMinor: r.amountMinor === null ? null : Number(r.amountMinor) }));
+}
+
+/**
+ * Takes a reward out of the catalogue (redemptions already made keep their codes).
+ * rewards.server.ts has no deactivation yet; this is the one write the admin
+ * does on a loyalty table itself. @returns false when the shop has no such reward.
+ */
+export async function deactivateShopReward(db: AdminDb, shopDomain: string, rewardId: string): Promise<boolean> {
+  const { count } = await db.loyaltyReward.updateMany({ where: { id: rewardId, shopDomain, active: true }, data: { active: false } });
+  return count > 0;
+}
+
+/** Points the shop owes: available plus pending over every account (one SUM). */
+export async function pointsLiability(db: AdminDb, dialect: SqlDialect, shopDomain: string): Promise<{ available: number; pending: number; members: number }> {
+  const p = new Params(dialect);
+  const [row] = await db.$queryRawUnsafe<{ available: unknown; pending: unknown; members: unknown }[]>(
+    `SELECT COALESCE(SUM("available"), 0) AS available, COALESCE(SUM("pending"), 0) AS pending, COUNT(*) AS members
+       FROM "LoyaltyAccount" WHERE "shopDomain" = ${p.add(shopDomain)}`,
+    ...p.values,
+  );
+  return { available: num(row?.available), pending: num(row?.pending), members: num(row?.members) };
+}
+
+export interface MembershipGroup {
+  /** Buyers (at least one paid order) in the group. */
+  buyers: number;
+  repeatBuyers: number;
+  orders: number;
+  monetaryMinor: number;
+}
+
+/**
+ * Buyers who are loyalty members (have a points account) against those who
+ * are not: one GROUP BY over the insight rows joined to the accounts.
+ */
+export async function membershipComparison(db: AdminDb, dialect: SqlDialect, shopDomain: string): Promise<{ members: MembershipGroup; nonMembers: MembershipGroup }> {
+  const p = new Params(dialect);
+  const rows = await db.$queryRawUnsafe<{ member: unknown; buyers: unknown; repeaters: unknown; orders: unknown; monetary: unknown }[]>(
+    `SELECT CASE WHEN la."customerGid" IS NULL THEN 0 ELSE 1 END AS member, COUNT(*) AS buyers,
+            SUM(CASE WHEN ci."orders" >= 2 THEN 1 ELSE 0 END) AS repeaters, COALESCE(SUM(ci."orders"), 0) AS orders,
+            COALESCE(SUM(ci."monetaryMinor"), 0) AS monetary
+       FROM "CustomerInsight" ci
+       LEFT JOIN "LoyaltyAccount" la ON la."shopDomain" = ci."shopDomain" AND la."customerGid" = ci."customerGid"
+      WHERE ci."shopDomain" = ${p.add(shopDomain)} AND ci."orders" > 0
+      GROUP BY CASE WHEN la."customerGid" IS NULL THEN 0 ELSE 1 END`,
+    ...p.values,
+  );
+  const empty = (): MembershipGroup => ({ buyers: 0, repeatBuyers: 0, orders: 0, monetaryMinor: 0 });
+  const out = { members: empty(), nonMembers: empty() };
+  for (const r of rows) {
+    const g = num(r.member) === 1 ? out.members : out.nonMembers;
+    g.buyers = num(r.buyers);
+    g.repeatBuyers = num(r.repeaters);
+    g.orders = num(r.orders);
+    g.monetaryMinor = num(r.monetary);
+  }
+  return out;
 }

@@ -1,3 +1,3 @@
 export { DEFAULT_LOCALE, SUPPORTED_LOCALES, localeFromRequest, resolveLocale, type AppLocale } from "./locale";
 export { en, zhCN, type MessageKey, type Messages } from "./messages";
-export { formatter, translate, type Formatter, type Vars } from "./translate";
+export { currencyDigits, formatter, translate, type Formatter, type Vars } from "./translate";

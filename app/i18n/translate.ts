@@ -16,6 +16,11 @@ export function translate(locale: AppLocale, key: MessageKey, vars?: Vars): stri
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
+/** Digits after the decimal point of a currency (JPY 0, USD 2): minor units ↔ what a merchant types. */
+export function currencyDigits(currencyCode: string): number {
+  return new Intl.NumberFormat("en", { style: "currency", currency: currencyCode }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
 export interface Formatter {
   locale: AppLocale;
   t: (key: MessageKey, vars?: Vars) => string;

@@ -1,6 +1,7 @@
 import { defer, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Await, Link as RemixLink, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Card, InlineGrid, InlineStack, Layout, Page, ProgressBar, Text } from "@shopify/polaris";
+import { LoyaltyFigures, OnboardingCard } from "~/components/loyalty-dashboard";
 import { Suspense } from "react";
 import { ClientChart } from "~/components/client-chart";
 import { NotComputedYet } from "~/components/not-computed";
@@ -11,25 +12,41 @@ import { appDatabaseDialect, prisma } from "~/db.server";
 import { useI18n } from "~/i18n/react";
 import type { Formatter, MessageKey } from "~/i18n";
 import { startCatchUpSync } from "~/jobs/sync-runner.server";
-import { dashboardInsights, retentionOverview, syncStatus, type RetentionOverview } from "~/services/admin-views.server";
+import {
+  dashboardInsights,
+  enableProgrammeWithDefaults,
+  loyaltyOverview,
+  retentionOverview,
+  syncStatus,
+  type RetentionOverview,
+} from "~/services/admin-views.server";
+import { env } from "~/env.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const deps = { db: prisma, dialect: appDatabaseDialect() };
-  const [sync, insights] = await Promise.all([syncStatus(session.shop, deps), dashboardInsights(session.shop, deps)]);
+  const [sync, insights, loyalty] = await Promise.all([syncStatus(session.shop, deps), dashboardInsights(session.shop, deps), loyaltyOverview(session.shop, deps)]);
+  // The theme editor with Evergreen's app embed (extensions/evergreen-theme/blocks/launcher.liquid) ready to switch on.
+  const embedUrl = `https://${session.shop}/admin/themes/current/editor?context=apps&activateAppId=${env().SHOPIFY_API_KEY}/launcher`;
   // Retention reads every purchase history (memoised per intelligence pass): streamed, so the page does not wait for it.
-  return defer({ sync, insights, retention: retentionOverview(session.shop, deps) });
+  return defer({ sync, insights, loyalty, embedUrl, retention: retentionOverview(session.shop, deps) });
 };
 
+/** "Sync again" (intent=sync) or onboarding's "turn on the programme" (intent=enableProgramme). */
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
+  const intent = (await request.formData()).get("intent");
+  if (intent === "enableProgramme") {
+    const { rewardsCreated } = await enableProgrammeWithDefaults(session.shop, { db: prisma, dialect: appDatabaseDialect() });
+    return { enabled: true, rewardsCreated };
+  }
   void startCatchUpSync(session.shop);
   return { started: true };
 };
 
 export default function Dashboard() {
-  const { sync, insights, retention } = useLoaderData<typeof loader>();
+  const { sync, insights, loyalty, embedUrl, retention } = useLoaderData<typeof loader>();
   const f = useI18n();
   return (
     <Page title={f.t("dash.title")}>
@@ -37,6 +54,15 @@ export default function Dashboard() {
         <Layout.Section>
           <SyncStatusCard counts={sync.counts} latest={sync.latest} />
         </Layout.Section>
+        {loyalty.programme === "none" ? (
+          <Layout.Section>
+            <OnboardingCard sync={sync} embedUrl={embedUrl} currencyCode={loyalty.currencyCode} />
+          </Layout.Section>
+        ) : (
+          <Layout.Section>
+            <LoyaltyFigures loyalty={loyalty} embedUrl={embedUrl} />
+          </Layout.Section>
+        )}
         <Layout.Section>
           <Suspense fallback={<RetentionSkeleton />}>
             <Await resolve={retention} errorElement={<Banner tone="critical" title={f.t("common.errorTitle")} />}>

@@ -1,22 +1,45 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link as RemixLink, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Badge, BlockStack, Box, Card, DataTable, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { LedgerCard, LoyaltySection } from "~/components/customer-loyalty";
 import { RouteErrorBoundary } from "~/components/route-error";
 import { appDatabaseDialect, prisma } from "~/db.server";
 import type { Formatter, MessageKey } from "~/i18n";
 import { useI18n } from "~/i18n/react";
-import { customerDetail, customerGidOf, type CustomerDetailView } from "~/services/admin-views.server";
+import {
+  adjustCustomerPoints,
+  customerDetail,
+  customerExists,
+  customerGidOf,
+  customerLoyalty,
+  staffMemberOf,
+  type CustomerDetailView,
+} from "~/services/admin-views.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const gid = customerGidOf(params.customerId ?? "");
   if (!gid) throw new Response("", { status: 404 });
-  const view = await customerDetail(session.shop, gid, { db: prisma, dialect: appDatabaseDialect() }, {
-    ordersBefore: new URL(request.url).searchParams.get("orders"),
-  });
+  const deps = { db: prisma, dialect: appDatabaseDialect() };
+  const [view, loyalty] = await Promise.all([
+    customerDetail(session.shop, gid, deps, { ordersBefore: new URL(request.url).searchParams.get("orders") }),
+    customerLoyalty(session.shop, gid, deps),
+  ]);
   if (!view) throw new Response("", { status: 404 });
-  return view;
+  return { ...view, loyalty };
+};
+
+/** The staff adjustment of points (the only form on the page). Invalid input: 400 with the errors per field. */
+export const action = async ({ request, params }: ActionFunctionArgs) => {
+  const auth = await authenticate.admin(request);
+  const gid = customerGidOf(params.customerId ?? "");
+  const deps = { db: prisma, dialect: appDatabaseDialect() };
+  if (!gid || !(await customerExists(auth.session.shop, gid, deps))) throw new Response("", { status: 404 });
+  const form = await request.formData();
+  if (form.get("intent") !== "adjust") throw new Response("Unknown action", { status: 400 });
+  const result = await adjustCustomerPoints(auth.session.shop, gid, form, staffMemberOf(auth), deps);
+  return json(result, { status: result.ok ? 200 : 400 });
 };
 
 const RISK_TONE = { low: "success", medium: "attention", high: "critical" } as const;
@@ -37,13 +60,14 @@ export default function CustomerDetail() {
           <BlockStack gap="400">
             {insight ? <LayerReasonCard insight={insight} f={f} /> : <Card><Text as="p" tone="subdued">{f.t("cust.noInsight")}</Text></Card>}
             {insight ? <ScoresCard insight={insight} currencyCode={c.currencyCode} f={f} /> : null}
+            <LedgerCard loyalty={c.loyalty} f={f} />
             <OrdersCard c={c} f={f} />
           </BlockStack>
         </Layout.Section>
         <Layout.Section variant="oneThird">
           <BlockStack gap="400">
             {insight ? <PredictionCard insight={insight} currencyCode={c.currencyCode} f={f} /> : null}
-            <LoyaltySlots f={f} />
+            <LoyaltySection loyalty={c.loyalty} f={f} />
             {insight && insight.recentMoves.length > 0 ? (
               <Card>
                 <BlockStack gap="200">
@@ -179,35 +203,6 @@ function churnReason(r: Record<string, unknown>, f: Formatter): string {
     default:
       return String(r.rule);
   }
-}
-
-/**
- * Where the loyalty services' figures go (points and ledger, tier and its
- * history, referrals, replenishment due items): app/services/points.server.ts,
- * referrals.server.ts and replenishment.server.ts are being written; until
- * they land, the slots say what will appear.
- */
-function LoyaltySlots({ f }: { f: Formatter }) {
-  return (
-    <Card>
-      <BlockStack gap="200">
-        <Text as="h2" variant="headingMd">
-          {f.t("cust.loyalty")}
-        </Text>
-        <div data-slot="loyalty">
-          <InlineGrid columns={2} gap="200">
-            <Figure label={f.t("cust.points")} value={f.t("common.none")} />
-            <Figure label={f.t("cust.tier")} value={f.t("common.none")} />
-            <Figure label={f.t("cust.referrals")} value={f.t("common.none")} />
-            <Figure label={f.t("cust.replenishment")} value={f.t("common.none")} />
-          </InlineGrid>
-        </div>
-        <Text as="p" variant="bodySm" tone="subdued">
-          {f.t("cust.loyaltySoon")}
-        </Text>
-      </BlockStack>
-    </Card>
-  );
 }
 
 function OrdersCard({ c, f }: { c: CustomerDetailView; f: Formatter }) {

@@ -67,6 +67,7 @@ export default function App() {
         <Link to="/app/layers">{f.t("nav.layers")}</Link>
         <Link to="/app/customers">{f.t("nav.customers")}</Link>
         <Link to="/app/cohorts">{f.t("nav.cohorts")}</Link>
+        <Link to="/app/settings">{f.t("nav.settings")}</Link>
         <Link to="/app/data">{f.t("nav.data")}</Link>
       </NavMenu>
       <div lang={locale} aria-busy={busy}>

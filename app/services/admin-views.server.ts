@@ -13,8 +13,15 @@
  * pass, not on every page view, and pages stream it (Remix `defer`).
  */
 import type { SqlDialect } from "~/db/adapter.server";
+import { randomUUID } from "node:crypto";
 import {
   customerContacts,
+  customerTierChanges,
+  deactivateShopReward,
+  membershipComparison,
+  pointsLiability,
+  shopRewards,
+  type RewardRow,
   customerDataExportDocument,
   customerOrders,
   customerProfile,
@@ -36,8 +43,19 @@ import {
   type RetentionAnalysis,
 } from "~/domain/analytics";
 import { renderRule, shopNorms, validateLayers, type LayerDefinition, type ShopBaseline } from "~/domain/segments";
+import { loadRules, saveEarnRules, upsertProgram } from "~/db/loyalty-program.server";
+import { ReplenishmentRepository } from "~/db/replenishment-repository.server";
+import { DEFAULT_EARN_RULES, EarnRulesSchema, type EarnRules } from "~/domain/loyalty/rules";
+import type { FriendDiscountKind } from "~/domain/referrals/settings";
 import type { PrismaClient } from "~/generated/prisma/client";
+import type { MessageKey } from "~/i18n/messages";
+import { currencyDigits } from "~/i18n/translate";
 import * as intelligence from "~/services/intelligence.server";
+import { adjustPoints, customerHistory, getBalance, InsufficientPointsError, LoyaltyProgramOffError } from "~/services/points.server";
+import { getReferralSettings, InvalidReferralSettingsError, listReferralsForCustomer, updateReferralSettings } from "~/services/referrals.server";
+import { dueRemindersFor, updateReplenishmentSettings } from "~/services/replenishment.server";
+import { createReward, type RewardKind } from "~/services/rewards.server";
+import { getShopSettings, updateShopSettings } from "~/services/shop-settings.server";
 import { listCustomerDataExports } from "~/services/privacy.server";
 import { getSyncOverview } from "~/services/sync-status.server";
 
@@ -499,6 +517,11 @@ export async function customerDetail(
   };
 }
 
+/** The shop has this (not deleted) customer. */
+export async function customerExists(shopDomain: string, customerGid: string, deps: Pick<AdminDeps, "db">): Promise<boolean> {
+  return (await customerProfile(deps.db, shopDomain, customerGid)) !== null;
+}
+
 // ---------------------------------------------------------------- dashboard
 
 export interface DashboardInsights {
@@ -570,4 +593,435 @@ export async function syncStatus(shopDomain: string, deps: Pick<AdminDeps, "db">
 export async function dataExports(shopDomain: string, deps: Pick<AdminDeps, "db">) {
   const rows = await listCustomerDataExports(deps.db, shopDomain);
   return rows.map((r) => ({ id: r.id, customerId: customerIdOf(r.customerGid), dataRequestId: r.dataRequestId, requestedAt: r.requestedAt.toISOString() }));
+}
+
+// ---------------------------------------------------------------- loyalty: shared
+
+/**
+ * A validation problem for one form field, as a message key (the page
+ * translates it: actions do not know the admin's language, the app route does).
+ */
+export interface FieldError {
+  key: MessageKey;
+  vars?: Record<string, string | number>;
+}
+export type FieldErrors = Record<string, FieldError>;
+
+export type ActionResult<T extends object = object> = ({ ok: true } & T) | { ok: false; errors: FieldErrors };
+
+
+/** The programme row whatever its state (loadActiveProgram hides a switched-off one). */
+async function programRow(db: PrismaClient, shopDomain: string) {
+  return db.loyaltyProgram.findUnique({ where: { shopDomain } });
+}
+
+/** A form value as a whole number; undefined when blank, NaN when not a whole number. */
+function wholeNumber(value: FormDataEntryValue | null): number | undefined {
+  if (value === null) return undefined;
+  const text = String(value).trim();
+  if (text === "") return undefined;
+  return /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+}
+
+/** A money form value (major units, e.g. "12.50") in minor units; undefined when blank, NaN when not money. */
+function moneyMinor(value: FormDataEntryValue | null, currencyCode: string): number | undefined {
+  if (value === null) return undefined;
+  const text = String(value).trim();
+  if (text === "") return undefined;
+  const digits = currencyDigits(currencyCode);
+  if (!new RegExp(`^\\d+(\\.\\d{0,${digits}})?$`).test(text)) return Number.NaN;
+  return Math.round(Number(text) * 10 ** digits);
+}
+
+function checkInt(errors: FieldErrors, field: string, value: number | undefined, min: number, max: number, required = true): value is number {
+  if (value === undefined) {
+    if (required) errors[field] = { key: "err.required" };
+    return false;
+  }
+  if (!Number.isInteger(value)) {
+    errors[field] = { key: "err.wholeNumber" };
+    return false;
+  }
+  if (value < min || value > max) {
+    errors[field] = { key: "err.range", vars: { min, max } };
+    return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- loyalty: customer page
+
+export interface CustomerLoyaltyView {
+  /** False when the shop has no programme or it is off: the page says so and links to settings. */
+  programmeOn: boolean;
+  balance: { available: number; pending: number; lifetimeEarned: number };
+  tier: { id: string; name: string } | null;
+  tierHistory: { from: string | null; to: string | null; reason: string; changedAt: string }[];
+  ledger: { id: string; points: number; kind: string; category: string; reason: string | null; staffMember: string | null; orderGid: string | null; availableAt: string; createdAt: string }[];
+  referrals: {
+    link: string | null;
+    referredBy: string | null;
+    totals: { signedUp: number; ordered: number; rewarded: number; rewardPoints: number; rejected: number; voided: number };
+    recent: { id: string; status: string; rewardPoints: number | null; createdAt: string }[];
+  };
+  reminders: { id: string; productTitle: string; quantity: number; dueAt: string; daysLeft: number; status: string }[];
+  /** A fresh key for the adjustment form: a resubmitted form is the same adjustment, not a second one. */
+  adjustmentKey: string;
+}
+
+const LEDGER_PAGE = 25;
+
+/** Points, tier and its history, the ledger (25 newest), referrals and due replenishment items of one customer. */
+export async function customerLoyalty(shopDomain: string, customerGid: string, deps: AdminDeps, now: Date = new Date()): Promise<CustomerLoyaltyView> {
+  const ledgerDeps = { db: deps.db, now: () => now };
+  const [program, balance, history, changes, referrals, reminders, account] = await Promise.all([
+    programRow(deps.db, shopDomain),
+    getBalance(shopDomain, customerGid, ledgerDeps),
+    customerHistory(shopDomain, customerGid, { limit: LEDGER_PAGE }, ledgerDeps),
+    customerTierChanges(deps.db, shopDomain, customerGid),
+    listReferralsForCustomer(shopDomain, customerGid, { db: deps.db, now: () => now }, { limit: 10 }),
+    dueRemindersFor(shopDomain, customerGid, now, deps),
+    deps.db.loyaltyAccount.findUnique({ where: { shopDomain_customerGid: { shopDomain, customerGid } }, select: { tier: true } }),
+  ]);
+  let tier: CustomerLoyaltyView["tier"] = null;
+  if (program) {
+    const { rules } = await loadRules(deps.db, shopDomain, program.currentRuleVersion);
+    const found = rules.tiers.find((t) => t.id === account?.tier) ?? rules.tiers[0];
+    tier = { id: found.id, name: found.name };
+  }
+  return {
+    programmeOn: Boolean(program?.enabled),
+    balance,
+    tier,
+    tierHistory: changes.map((c) => ({ from: c.fromTier, to: c.toTier, reason: c.reason, changedAt: c.changedAt.toISOString() })),
+    ledger: history.map((e) => ({
+      id: e.id, points: e.points, kind: e.kind, category: e.category, reason: e.reason, staffMember: e.staffMember, orderGid: e.orderGid,
+      availableAt: e.availableAt.toISOString(), createdAt: e.createdAt.toISOString(),
+    })),
+    referrals: {
+      link: referrals.link?.url ?? null,
+      referredBy: referrals.referredBy ? customerIdOf(referrals.referredBy.referrerCustomerGid) : null,
+      totals: referrals.totals,
+      recent: referrals.referrals.map((r) => ({ id: r.id, status: r.status, rewardPoints: r.rewardPoints, createdAt: r.createdAt.toISOString() })),
+    },
+    reminders: reminders.map((r) => ({ id: r.id, productTitle: r.productTitle, quantity: r.quantity, dueAt: r.dueAt.toISOString(), daysLeft: r.daysLeft, status: r.status })),
+    adjustmentKey: randomUUID(),
+  };
+}
+
+export const MAX_ADJUSTMENT_POINTS = 1_000_000;
+export const MAX_REASON_LENGTH = 200;
+
+/**
+ * A staff member's points adjustment from the customer page's form (points:
+ * signed whole number; reason: required; key: the form's idempotency key).
+ */
+export async function adjustCustomerPoints(
+  shopDomain: string,
+  customerGid: string,
+  form: FormData,
+  staffMember: string,
+  deps: AdminDeps,
+): Promise<ActionResult<{ points: number }>> {
+  const errors: FieldErrors = {};
+  const points = wholeNumber(form.get("points"));
+  if (checkInt(errors, "points", points, -MAX_ADJUSTMENT_POINTS, MAX_ADJUSTMENT_POINTS) && points === 0) errors.points = { key: "err.nonZero" };
+  const reason = String(form.get("reason") ?? "").trim();
+  if (!reason) errors.reason = { key: "err.reasonRequired" };
+  else if (reason.length > MAX_REASON_LENGTH) errors.reason = { key: "err.tooLong", vars: { max: MAX_REASON_LENGTH } };
+  const key = String(form.get("key") ?? "");
+  if (!/^[0-9a-f-]{36}$/.test(key)) errors.form = { key: "err.staleForm" };
+  if (Object.keys(errors).length) return { ok: false, errors };
+  try {
+    await adjustPoints({ shopDomain, customerGid, points: points!, reason, staffMember, idempotencyKey: `admin-adjust:${key}` }, { db: deps.db });
+    return { ok: true, points: points! };
+  } catch (error) {
+    if (error instanceof InsufficientPointsError) return { ok: false, errors: { points: { key: "err.insufficient", vars: { available: error.available } } } };
+    if (error instanceof LoyaltyProgramOffError) return { ok: false, errors: { form: { key: "err.programmeOff" } } };
+    if (error instanceof Error && error.name === "IdempotencyConflictError") return { ok: false, errors: { form: { key: "err.staleForm" } } };
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- loyalty: settings page
+
+export interface SettingsView {
+  currencyCode: string;
+  programme: null | { enabled: boolean; returnWindowDays: number; expiryMonths: number | null; allowNegativeBalance: boolean; ruleVersion: number };
+  rules: EarnRules;
+  rewards: RewardRow[];
+  referrals: {
+    enabled: boolean; friendDiscountKind: FriendDiscountKind; friendDiscountPercentage: number | null; friendDiscountAmountMinor: number | null;
+    referrerRewardPoints: number; rewardCapPerPeriod: number; capPeriodDays: number; minimumOrderMinor: number; attributionWindowDays: number; returnWindowDays: number;
+  };
+  replenishment: { enabled: boolean; reminderLeadDays: number; reminderExpireDays: number };
+  writeBack: { insightTagsEnabled: boolean; insightTagPrefix: string };
+}
+
+/** Everything the settings page edits, current values (defaults where nothing is saved yet). */
+export async function programmeSettings(shopDomain: string, deps: AdminDeps): Promise<SettingsView> {
+  const [program, rewards, referral, replenishment, writeBack, currencyCode] = await Promise.all([
+    programRow(deps.db, shopDomain),
+    shopRewards(deps.db, shopDomain),
+    getReferralSettings(shopDomain, { db: deps.db }),
+    new ReplenishmentRepository(deps.db, deps.dialect).settings(shopDomain),
+    getShopSettings(shopDomain, { db: deps.db }),
+    shopCurrency(deps.db, shopDomain),
+  ]);
+  const rules = program ? (await loadRules(deps.db, shopDomain, program.currentRuleVersion)).rules : DEFAULT_EARN_RULES;
+  return {
+    currencyCode: currencyCode ?? "USD",
+    programme: program && {
+      enabled: program.enabled, returnWindowDays: program.returnWindowDays, expiryMonths: program.expiryMonths,
+      allowNegativeBalance: program.allowNegativeBalance, ruleVersion: program.currentRuleVersion,
+    },
+    rules,
+    rewards,
+    referrals: {
+      enabled: referral.enabled, friendDiscountKind: referral.friendDiscountKind, friendDiscountPercentage: referral.friendDiscountPercentage,
+      friendDiscountAmountMinor: referral.friendDiscountAmountMinor === null ? null : Number(referral.friendDiscountAmountMinor),
+      referrerRewardPoints: referral.referrerRewardPoints, rewardCapPerPeriod: referral.rewardCapPerPeriod, capPeriodDays: referral.capPeriodDays,
+      minimumOrderMinor: Number(referral.minimumOrderMinor), attributionWindowDays: referral.attributionWindowDays, returnWindowDays: referral.returnWindowDays,
+    },
+    replenishment: { enabled: replenishment.enabled, reminderLeadDays: replenishment.reminderLeadDays, reminderExpireDays: replenishment.reminderExpireDays },
+    writeBack: { insightTagsEnabled: writeBack.insightTagsEnabled, insightTagPrefix: writeBack.insightTagPrefix },
+  };
+}
+
+export type SettingsSection = "programme" | "rules" | "createReward" | "deactivateReward" | "referrals" | "replenishment" | "writeBack";
+export const SETTINGS_SECTIONS: readonly SettingsSection[] = ["programme", "rules", "createReward", "deactivateReward", "referrals", "replenishment", "writeBack"];
+
+const on = (form: FormData, name: string) => form.get(name) === "on" || form.get(name) === "true";
+
+/** Saves one section of the settings page from its form. Nothing is saved when any field is invalid. */
+export async function saveSettingsSection(shopDomain: string, section: SettingsSection, form: FormData, deps: AdminDeps): Promise<ActionResult> {
+  const currencyCode = (await shopCurrency(deps.db, shopDomain)) ?? "USD";
+  const errors: FieldErrors = {};
+  const fail = () => ({ ok: false as const, errors });
+  switch (section) {
+    case "programme": {
+      const returnWindowDays = wholeNumber(form.get("returnWindowDays"));
+      const expiryMonths = wholeNumber(form.get("expiryMonths"));
+      checkInt(errors, "returnWindowDays", returnWindowDays, 0, 365);
+      checkInt(errors, "expiryMonths", expiryMonths, 1, 120, false);
+      if (Object.keys(errors).length) return fail();
+      await upsertProgram(deps.db, shopDomain, {
+        enabled: on(form, "enabled"), returnWindowDays, expiryMonths: expiryMonths ?? null, allowNegativeBalance: on(form, "allowNegativeBalance"),
+      });
+      return { ok: true };
+    }
+    case "rules": {
+      if (!(await programRow(deps.db, shopDomain))) return { ok: false, errors: { form: { key: "err.programmeFirst" } } };
+      const candidate = earnRulesFromForm(form, currencyCode);
+      const parsed = EarnRulesSchema.safeParse(candidate);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          const field = issue.path.join(".") || "form";
+          errors[field] ??= ruleIssue(issue);
+        }
+        return fail();
+      }
+      await saveEarnRules(deps.db, shopDomain, parsed.data);
+      return { ok: true };
+    }
+    case "createReward": {
+      const title = String(form.get("title") ?? "").trim();
+      if (!title) errors.title = { key: "err.required" };
+      else if (title.length > 100) errors.title = { key: "err.tooLong", vars: { max: 100 } };
+      const kind = String(form.get("kind") ?? "") as RewardKind;
+      if (!["fixed_amount", "percentage", "free_shipping"].includes(kind)) errors.kind = { key: "err.choose" };
+      const pointsCost = wholeNumber(form.get("pointsCost"));
+      checkInt(errors, "pointsCost", pointsCost, 1, MAX_ADJUSTMENT_POINTS);
+      const amountMinor = kind === "fixed_amount" ? moneyMinor(form.get("amount"), currencyCode) : undefined;
+      if (kind === "fixed_amount" && (amountMinor === undefined || Number.isNaN(amountMinor) || amountMinor <= 0)) errors.amount = { key: "err.money" };
+      const percentage = kind === "percentage" ? wholeNumber(form.get("percentage")) : undefined;
+      if (kind === "percentage") checkInt(errors, "percentage", percentage, 1, 100);
+      if (Object.keys(errors).length) return fail();
+      try {
+        await createReward(
+          shopDomain,
+          { title, kind, pointsCost: pointsCost!, ...(kind === "fixed_amount" ? { amountMinor: BigInt(amountMinor!), currencyCode } : {}), ...(kind === "percentage" ? { percentage } : {}) },
+          { db: deps.db },
+        );
+      } catch (error) {
+        if (error instanceof RangeError) return { ok: false, errors: { form: { key: "err.invalid", vars: { detail: error.message } } } };
+        throw error;
+      }
+      return { ok: true };
+    }
+    case "deactivateReward": {
+      const found = await deactivateShopReward(deps.db, shopDomain, String(form.get("rewardId") ?? ""));
+      return found ? { ok: true } : { ok: false, errors: { form: { key: "err.noSuchReward" } } };
+    }
+    case "referrals": {
+      const kind = String(form.get("friendDiscountKind") ?? "") as FriendDiscountKind;
+      if (!["percentage", "fixed_amount", "free_shipping"].includes(kind)) errors.friendDiscountKind = { key: "err.choose" };
+      const ints = { referrerRewardPoints: [1, MAX_ADJUSTMENT_POINTS], rewardCapPerPeriod: [0, 1000], capPeriodDays: [1, 365], attributionWindowDays: [1, 365], returnWindowDays: [0, 365] } as const;
+      const values: Record<string, number> = {};
+      for (const [name, [min, max]] of Object.entries(ints)) {
+        const v = wholeNumber(form.get(name));
+        if (checkInt(errors, name, v, min, max)) values[name] = v;
+      }
+      const percentage = kind === "percentage" ? wholeNumber(form.get("friendDiscountPercentage")) : undefined;
+      if (kind === "percentage") checkInt(errors, "friendDiscountPercentage", percentage, 1, 100);
+      const amount = kind === "fixed_amount" ? moneyMinor(form.get("friendDiscountAmount"), currencyCode) : undefined;
+      if (kind === "fixed_amount" && (amount === undefined || Number.isNaN(amount) || amount <= 0)) errors.friendDiscountAmount = { key: "err.money" };
+      const minimum = moneyMinor(form.get("minimumOrder"), currencyCode) ?? 0;
+      if (Number.isNaN(minimum)) errors.minimumOrder = { key: "err.money" };
+      if (Object.keys(errors).length) return fail();
+      try {
+        await updateReferralSettings(shopDomain, {
+          enabled: on(form, "enabled"),
+          friendDiscountKind: kind,
+          friendDiscountPercentage: kind === "percentage" ? percentage! : null,
+          friendDiscountAmountMinor: kind === "fixed_amount" ? BigInt(amount!) : null,
+          friendDiscountCurrencyCode: kind === "fixed_amount" ? currencyCode : null,
+          minimumOrderMinor: BigInt(minimum),
+          ...values,
+        }, { db: deps.db });
+      } catch (error) {
+        if (!(error instanceof InvalidReferralSettingsError)) throw error;
+        // The service names the field first in each problem ("capPeriodDays must be …").
+        for (const problem of error.problems) errors[problem.split(" ")[0] ?? "form"] = { key: "err.invalid", vars: { detail: problem } };
+        return fail();
+      }
+      return { ok: true };
+    }
+    case "replenishment": {
+      const lead = wholeNumber(form.get("reminderLeadDays"));
+      const expire = wholeNumber(form.get("reminderExpireDays"));
+      checkInt(errors, "reminderLeadDays", lead, 0, 365);
+      checkInt(errors, "reminderExpireDays", expire, 0, 365);
+      if (Object.keys(errors).length) return fail();
+      await updateReplenishmentSettings(shopDomain, { enabled: on(form, "enabled"), reminderLeadDays: lead, reminderExpireDays: expire }, deps);
+      return { ok: true };
+    }
+    case "writeBack": {
+      const result = await updateShopSettings(shopDomain, { insightTagsEnabled: on(form, "insightTagsEnabled"), insightTagPrefix: String(form.get("insightTagPrefix") ?? "") }, { db: deps.db });
+      if (result.ok) return { ok: true };
+      // The service's messages are English sentences written for merchants; shown as they are.
+      for (const e of result.errors) errors[e.field] = { key: "err.invalid", vars: { detail: e.message } };
+      return fail();
+    }
+  }
+}
+
+/** Earn rules from the settings form: numbers where the schema wants numbers (NaN for text, so the schema reports it). */
+function earnRulesFromForm(form: FormData, currencyCode: string): unknown {
+  const n = (name: string) => wholeNumber(form.get(name)) ?? Number.NaN;
+  const tierBasis = String(form.get("tierBasis") ?? "spend");
+  const tierCount = Math.min(10, Number(form.get("tierCount") ?? 0) || 0);
+  const tiers = Array.from({ length: tierCount }, (_, i) => ({
+    id: String(form.get(`tiers.${i}.id`) ?? ""),
+    name: String(form.get(`tiers.${i}.name`) ?? "").trim(),
+    // Spend thresholds are typed in the shop currency's major units; stored in minor units.
+    threshold: tierBasis === "spend" ? (moneyMinor(form.get(`tiers.${i}.threshold`), currencyCode) ?? Number.NaN) : n(`tiers.${i}.threshold`),
+    multiplierPct: n(`tiers.${i}.multiplierPct`),
+    freeShipping: on(form, `tiers.${i}.freeShipping`),
+    birthdayBonusPoints: n(`tiers.${i}.birthdayBonusPoints`),
+  }));
+  const excluded = String(form.get("excludedOrderTags") ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+  return {
+    pointsPerUnit: n("pointsPerUnit"),
+    excludedOrderTags: excluded,
+    accountCreatedPoints: n("accountCreatedPoints"),
+    signupPoints: n("signupPoints"),
+    birthdayPoints: n("birthdayPoints"),
+    firstOrderPoints: n("firstOrderPoints"),
+    activities: {
+      review: { points: n("activities.review.points"), maxPerYear: n("activities.review.maxPerYear"), maxPerDay: n("activities.review.maxPerDay") },
+      social: { points: n("activities.social.points"), maxPerYear: n("activities.social.maxPerYear"), maxPerDay: n("activities.social.maxPerDay") },
+    },
+    tierBasis,
+    tiers,
+  };
+}
+
+/** rules.ts's zod issue as a message the page can translate. */
+function ruleIssue(issue: { code: string; message: string; minimum?: unknown; maximum?: unknown; type?: unknown }): FieldError {
+  if (issue.message === "the first tier's threshold must be 0") return { key: "err.firstTierZero" };
+  if (issue.message === "thresholds must increase") return { key: "err.thresholdsIncrease" };
+  if (issue.message === "tier ids must be unique") return { key: "err.tierIdsUnique" };
+  if (issue.type === "string") return issue.code === "too_small" ? { key: "err.required" } : { key: "err.tooLong", vars: { max: Number(issue.maximum) } };
+  if (issue.code === "invalid_type" || issue.code === "not_finite") return { key: "err.wholeNumber" };
+  if (issue.code === "too_small" && typeof issue.minimum === "number") return { key: "err.atLeast", vars: { min: issue.minimum } };
+  if (issue.code === "too_big" && typeof issue.maximum === "number") return { key: "err.atMost", vars: { max: issue.maximum } };
+  return { key: "err.invalid", vars: { detail: issue.message } };
+}
+
+// ---------------------------------------------------------------- loyalty: onboarding and dashboard
+
+/** The starter catalogue a programme goes live with (amounts in the shop currency's major units). */
+const STARTER_REWARDS = [
+  { title: "5 off your order", kind: "fixed_amount", pointsCost: 500, major: 5 },
+  { title: "10% off your order", kind: "percentage", pointsCost: 1000, percentage: 10 },
+  { title: "Free shipping", kind: "free_shipping", pointsCost: 300 },
+] as const;
+
+/**
+ * Onboarding's one step: the programme on with Evergreen's default earn rules
+ * and tiers, and the starter rewards when the catalogue is empty. Idempotent
+ * (a second click changes nothing but switching the programme on).
+ */
+export async function enableProgrammeWithDefaults(shopDomain: string, deps: AdminDeps): Promise<{ rewardsCreated: number }> {
+  await upsertProgram(deps.db, shopDomain, { enabled: true });
+  const existing = await shopRewards(deps.db, shopDomain);
+  if (existing.length > 0) return { rewardsCreated: 0 };
+  const currencyCode = (await shopCurrency(deps.db, shopDomain)) ?? "USD";
+  const digits = currencyDigits(currencyCode);
+  for (const r of STARTER_REWARDS) {
+    await createReward(
+      shopDomain,
+      r.kind === "fixed_amount"
+        ? { title: r.title, kind: r.kind, pointsCost: r.pointsCost, amountMinor: BigInt(r.major * 10 ** digits), currencyCode }
+        : r.kind === "percentage"
+          ? { title: r.title, kind: r.kind, pointsCost: r.pointsCost, percentage: r.percentage }
+          : { title: r.title, kind: r.kind, pointsCost: r.pointsCost },
+      { db: deps.db },
+    );
+  }
+  return { rewardsCreated: STARTER_REWARDS.length };
+}
+
+export interface LoyaltyOverview {
+  /** "none": never set up (onboarding shows); "off": set up and switched off; "on". */
+  programme: "none" | "off" | "on";
+  rewards: number;
+  liability: { available: number; pending: number; total: number; members: number };
+  comparison: {
+    members: { buyers: number; repeatRate: number | null; aovMinor: number | null };
+    nonMembers: { buyers: number; repeatRate: number | null; aovMinor: number | null };
+  };
+  currencyCode: string;
+}
+
+/** The dashboard's loyalty figures: programme state, points liability, members against non-members. */
+export async function loyaltyOverview(shopDomain: string, deps: AdminDeps): Promise<LoyaltyOverview> {
+  const [program, rewards, liability, comparison, currencyCode] = await Promise.all([
+    programRow(deps.db, shopDomain),
+    shopRewards(deps.db, shopDomain),
+    pointsLiability(deps.db, deps.dialect, shopDomain),
+    membershipComparison(deps.db, deps.dialect, shopDomain),
+    shopCurrency(deps.db, shopDomain),
+  ]);
+  const group = (g: { buyers: number; repeatBuyers: number; orders: number; monetaryMinor: number }) => ({
+    buyers: g.buyers,
+    repeatRate: g.buyers > 0 ? g.repeatBuyers / g.buyers : null,
+    aovMinor: g.orders > 0 ? Math.round(g.monetaryMinor / g.orders) : null,
+  });
+  return {
+    programme: !program ? "none" : program.enabled ? "on" : "off",
+    rewards: rewards.filter((r) => r.active).length,
+    liability: { ...liability, total: liability.available + liability.pending },
+    comparison: { members: group(comparison.members), nonMembers: group(comparison.nonMembers) },
+    currencyCode: currencyCode ?? "USD",
+  };
+}
+
+/** Who is acting, for the ledger: the staff member's email on an online session, else the admin user id from the session token. */
+export function staffMemberOf(auth: { session: { onlineAccessInfo?: { associated_user?: { email?: string; id?: number } } }; sessionToken?: { sub?: string } }): string {
+  const user = auth.session.onlineAccessInfo?.associated_user;
+  if (user?.email) return user.email;
+  if (user?.id) return `staff:${user.id}`;
+  return auth.sessionToken?.sub ? `staff:${auth.sessionToken.sub}` : "staff";
 }

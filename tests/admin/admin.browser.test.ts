@@ -41,6 +41,9 @@ async function open(pathname: string, options: { locale?: string; search?: Recor
   });
   const response = await page.goto(await app.adminUrl(pathname, options), { waitUntil: "load", timeout: 30_000 });
   expect(response?.status(), `GET ${pathname}`).toBe(200);
+  // Hydrated: Vite serves the page's modules one by one, and a click before hydration does
+  // nothing (on a loaded machine that takes seconds). A page that keeps polling may never go idle.
+  await page.waitForLoadState("networkidle", { timeout: 20_000 }).catch(() => undefined);
   return { page, errors };
 }
 
@@ -54,7 +57,7 @@ async function measure(name: string, opened: Opened, interact: (page: Page) => P
   const { page } = opened;
   await page.waitForTimeout(400); // late shifts and the last LCP candidate
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true, caret: "initial" });
   await interact(page);
   await page.waitForTimeout(300);
   const vitals = await readVitals(page);
@@ -67,9 +70,11 @@ async function measure(name: string, opened: Opened, interact: (page: Page) => P
   return vitals;
 }
 
-function expectNoPageErrors(opened: Opened) {
-  // Browser-side errors would be a broken page; the failed favicon fetch is not ours.
-  expect(opened.errors.filter((e) => !/favicon/i.test(e))).toEqual([]);
+function expectNoPageErrors(opened: Opened, options: { invalidFormsSubmitted?: boolean } = {}) {
+  // Browser-side errors would be a broken page; the failed favicon fetch is not ours. A form
+  // submitted with bad values on purpose answers 400, which the browser logs as a failed load.
+  const expected = (e: string) => /favicon/i.test(e) || (options.invalidFormsSubmitted === true && /status of 400 \(Bad Request\)/.test(e));
+  expect(opened.errors.filter((e) => !expected(e))).toEqual([]);
 }
 
 async function largestLayer(): Promise<{ layerId: string; customers: number }> {
@@ -81,7 +86,8 @@ async function largestLayer(): Promise<{ layerId: string; customers: number }> {
 describe.runIf(haveChromium)("the admin in headless Chromium", () => {
   beforeAll(async () => {
     const started = Date.now();
-    app = await startAdminApp({ orders: 2000 });
+    // Generous limits: the machine is shared, and Vite compiles every module on first request.
+    app = await startAdminApp({ orders: 2000, timeoutMs: 300_000 });
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -99,13 +105,13 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
     await recordCustomerDataRequest(app.db.prisma, { shopDomain: app.shop, customerGid: customer.customerGid, orderGids: [] }, { dataRequestId: "9001" });
 
     // Vite's dev server compiles modules on first request: open every page once before measuring.
-    for (const p of ["/app", "/app/layers", `/app/layers/${(await largestLayer()).layerId}`, "/app/customers", "/app/cohorts", "/app/data"]) {
+    for (const p of ["/app", "/app/layers", `/app/layers/${(await largestLayer()).layerId}`, "/app/customers", "/app/cohorts", "/app/data", "/app/settings"]) {
       const page = await context.newPage();
-      await page.goto(await app.adminUrl(p), { waitUntil: "networkidle", timeout: 120_000 });
+      await page.goto(await app.adminUrl(p), { waitUntil: "networkidle", timeout: 240_000 });
       await page.close();
     }
     process.stdout.write(`[admin browser] app booted, shop synced and pages warmed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     if (measured.length) {
@@ -220,7 +226,7 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
     await page.close();
   });
 
-  it("customer detail: layer with its reason, scores, churn risk with reasons, prediction, orders, loyalty slots", async () => {
+  it("customer detail: layer with its reason, scores, churn risk with reasons, prediction, orders, no-programme loyalty state", async () => {
     const insight = await app.db.prisma.customerInsight.findFirstOrThrow({
       where: { shopDomain: app.shop, orders: { gte: 3 }, churnRisk: { not: null } },
       orderBy: { orders: "desc" },
@@ -234,6 +240,8 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
     for (const text of ["Scores", "Churn risk", "Why", "Predicted value, next 365 days", "Expected next order", "Loyalty", "Orders"]) {
       await expect(page.getByText(text, { exact: true }).first().isVisible(), text).resolves.toBe(true);
     }
+    // No programme yet (onboarding comes later in this file): the loyalty section says so and links to set-up.
+    await expect(page.getByRole("link", { name: "Set up the loyalty programme" }).isVisible()).resolves.toBe(true);
     const orders = await app.db.prisma.order.count({ where: { shopDomain: app.shop, customerGid: insight.customerGid, deletedAt: null } });
     await expect(page.locator("table").last().locator("tbody tr").count()).resolves.toBe(Math.min(25, orders));
     await measure("customer-detail", opened, async (p) => {
@@ -275,6 +283,160 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
     expect(document).toMatchObject({ format: "evergreen.customer-data/1" });
     expectNoPageErrors(opened);
     await page.close();
+  });
+
+  it("onboarding: the dashboard's set-up card turns the programme on with default rules, tiers and a starter catalogue", async () => {
+    expect(await app.db.prisma.loyaltyProgram.count({ where: { shopDomain: app.shop } })).toBe(0);
+    const opened = await open("/app");
+    const { page } = opened;
+    const card = page.getByTestId("onboarding");
+    await card.waitFor({ timeout: 10_000 });
+    await expect(card.getByText("Launch your loyalty programme", { exact: true }).isVisible()).resolves.toBe(true);
+    // The finished step carries a check mark before its title.
+    await expect(card.getByRole("heading", { name: "✓ 1. First sync" }).isVisible()).resolves.toBe(true);
+    for (const step of ["2. Turn on the programme with recommended defaults", "3. Show it in your store"]) {
+      await expect(card.getByRole("heading", { name: step, exact: true }).isVisible(), step).resolves.toBe(true);
+    }
+    await expect(card.getByText(/Done: [\d,]+ customers and [\d,]+ orders imported/).isVisible()).resolves.toBe(true);
+    await expect(card.getByRole("link", { name: "Open the theme editor" }).getAttribute("href")).resolves.toMatch(/\/admin\/themes\/current\/editor\?context=apps&activateAppId=.+\/launcher$/);
+    await measure("onboarding", opened, async (p) => {
+      await p.getByRole("button", { name: "Turn on the programme" }).click();
+      await p.getByTestId("programme-live").waitFor({ timeout: 15_000 });
+    });
+    await expect(page.getByTestId("onboarding").count()).resolves.toBe(0);
+    const program = await app.db.prisma.loyaltyProgram.findUniqueOrThrow({ where: { shopDomain: app.shop } });
+    expect(program).toMatchObject({ enabled: true, currentRuleVersion: 1 });
+    expect(await app.db.prisma.loyaltyReward.count({ where: { shopDomain: app.shop, active: true } })).toBe(3);
+    // The dashboard now shows the programme's figures.
+    for (const text of ["Points liability", "Members vs non-members"]) {
+      await expect(page.getByText(text, { exact: true }).first().isVisible(), text).resolves.toBe(true);
+    }
+    const buyers = await app.db.prisma.customerInsight.count({ where: { shopDomain: app.shop, orders: { gt: 0 } } });
+    const members = await app.db.prisma.loyaltyAccount.count({ where: { shopDomain: app.shop } });
+    const comparison = await page.getByTestId("members-comparison").innerText();
+    expect(comparison).toContain(members.toLocaleString("en-US"));
+    expect(comparison).toContain((buyers - members).toLocaleString("en-US"));
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-loyalty.png"), fullPage: true, caret: "initial" });
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("settings: edit an earn rule (a new rule version), see rules.ts's validation error for a bad threshold, add a reward", async () => {
+    const opened = await open("/app/settings");
+    const { page } = opened;
+    for (const text of ["Loyalty programme", "Earn rules and tiers", "Rewards catalogue", "Referrals", "Replenishment reminders", "Write-back to Shopify"]) {
+      await expect(page.getByText(text, { exact: true }).first().isVisible(), text).resolves.toBe(true);
+    }
+    await expect(page.getByTestId("rewards").locator("tbody tr").count()).resolves.toBe(3);
+    const rules = page.locator('form[data-section="rules"]');
+    await measure("settings", opened, async (p) => {
+      await p.locator('input[name="pointsPerUnit"]').fill("2");
+    });
+    await rules.getByRole("button", { name: "Save" }).click();
+    await rules.getByText("Saved.").waitFor({ timeout: 10_000 });
+    const program = await app.db.prisma.loyaltyProgram.findUniqueOrThrow({ where: { shopDomain: app.shop } });
+    expect(program.currentRuleVersion).toBe(2);
+    const saved = await app.db.prisma.loyaltyRuleVersion.findUniqueOrThrow({ where: { shopDomain_version: { shopDomain: app.shop, version: 2 } } });
+    expect(JSON.parse(saved.rules)).toMatchObject({ pointsPerUnit: 2 });
+
+    // Diamond's threshold below Gold's: the domain's rule, shown at the field; nothing saved.
+    await page.locator('input[name="tiers.2.threshold"]').fill("10");
+    await rules.getByRole("button", { name: "Save" }).click();
+    await rules.getByText("Each tier's threshold must be higher than the one before.").waitFor({ timeout: 10_000 });
+    await expect(rules.getByTestId("form-error").innerText()).resolves.toContain("Some values need fixing");
+    await page.locator('input[name="pointsPerUnit"]').fill("two");
+    await rules.getByRole("button", { name: "Save" }).click();
+    await rules.getByText("Enter a whole number.").waitFor({ timeout: 10_000 });
+    await expect(app.db.prisma.loyaltyProgram.findUniqueOrThrow({ where: { shopDomain: app.shop } })).resolves.toMatchObject({ currentRuleVersion: 2 });
+
+    const reward = page.locator('form[data-section="createReward"]');
+    await reward.locator('input[name="title"]').fill("Tote bag voucher");
+    await reward.locator('input[name="pointsCost"]').fill("abc");
+    await reward.getByRole("button", { name: "Add reward" }).click();
+    await reward.getByText("Enter a whole number.").waitFor({ timeout: 10_000 });
+    await reward.locator('input[name="pointsCost"]').fill("800");
+    await reward.locator('input[name="amount"]').fill("8");
+    await reward.getByRole("button", { name: "Add reward" }).click();
+    await page.getByTestId("rewards").getByText("Tote bag voucher").waitFor({ timeout: 10_000 });
+    await expect(app.db.prisma.loyaltyReward.findFirstOrThrow({ where: { shopDomain: app.shop, title: "Tote bag voucher" } })).resolves.toMatchObject({ pointsCost: 800, amountMinor: 800n });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "settings-errors.png"), fullPage: true, caret: "initial" });
+    expectNoPageErrors(opened, { invalidFormsSubmitted: true });
+    await page.close();
+  });
+
+  it("customer loyalty: a staff adjustment with a reason adds a ledger line and changes the balance; bad input shows inline errors", async () => {
+    const insight = await app.db.prisma.customerInsight.findFirstOrThrow({ where: { shopDomain: app.shop, orders: { gte: 3 } }, orderBy: { orders: "desc" } });
+    const id = insight.customerGid.split("/").pop()!;
+    const before = (await app.db.prisma.loyaltyAccount.findUnique({ where: { shopDomain_customerGid: { shopDomain: app.shop, customerGid: insight.customerGid } } }))?.available ?? 0;
+    const opened = await open(`/app/customers/${id}`);
+    const { page } = opened;
+    await page.getByText("Points history", { exact: true }).waitFor({ timeout: 10_000 });
+    for (const text of ["Available", "Pending", "Tier history", "Referrals", "Replenishment due", "Adjust points"]) {
+      await expect(page.getByText(text, { exact: true }).first().isVisible(), text).resolves.toBe(true);
+    }
+    await expect(page.getByTestId("points-available").innerText()).resolves.toBe(before.toLocaleString("en-US"));
+    await expect(page.getByTestId("tier").innerText()).resolves.not.toBe("—");
+
+    // Nothing filled in: both fields say what is wrong.
+    await page.getByRole("button", { name: "Adjust points" }).click();
+    await page.getByText("Give a reason: the customer's points history shows it.").waitFor({ timeout: 10_000 });
+    await expect(page.getByText("Enter a value.").isVisible()).resolves.toBe(true);
+
+    await page.getByLabel("Points", { exact: true }).fill("150");
+    await page.getByLabel("Reason", { exact: true }).fill("Goodwill: late delivery");
+    await measure("customer-loyalty", opened, async (p) => {
+      await p.getByRole("button", { name: "Adjust points" }).click();
+      await p.getByText("Points adjusted by +150.").waitFor({ timeout: 10_000 });
+    });
+    const ledger = page.getByTestId("points-ledger");
+    await ledger.getByText(/Goodwill: late delivery · by staff:\d+/).waitFor({ timeout: 10_000 });
+    await expect(ledger.locator("tbody tr").first().innerText()).resolves.toMatch(/Staff adjustment\s+\+150/);
+    await expect(page.getByTestId("points-available").innerText()).resolves.toBe((before + 150).toLocaleString("en-US"));
+    const entry = await app.db.prisma.loyaltyEntry.findFirstOrThrow({ where: { shopDomain: app.shop, customerGid: insight.customerGid, kind: "adjustment" } });
+    expect(entry).toMatchObject({ points: 150, reason: "Goodwill: late delivery", staffMember: expect.stringMatching(/^staff:\d+$/) });
+
+    // More than the balance, and negative balances are off.
+    await page.getByLabel("Points", { exact: true }).fill(String(-(before + 1000)));
+    await page.getByLabel("Reason", { exact: true }).fill("Too much");
+    await page.getByRole("button", { name: "Adjust points" }).click();
+    await page.getByText(`The customer has only ${before + 150} points available`).waitFor({ timeout: 10_000 });
+    expect(await app.db.prisma.loyaltyEntry.count({ where: { shopDomain: app.shop, customerGid: insight.customerGid, kind: "adjustment" } })).toBe(1);
+    expectNoPageErrors(opened, { invalidFormsSubmitted: true });
+    await page.close();
+  });
+
+  it("the new pages in Simplified Chinese: settings, customer loyalty, dashboard loyalty figures", async () => {
+    const settings = await open("/app/settings", { locale: "zh-CN" });
+    await settings.page.getByText("积分规则与等级").first().waitFor({ timeout: 10_000 });
+    for (const text of ["会员计划", "奖励目录", "补货提醒", "回写到 Shopify"]) {
+      await expect(settings.page.getByText(text, { exact: true }).first().isVisible(), text).resolves.toBe(true);
+    }
+    await measure("settings-zh-CN", settings, async (p) => {
+      await p.locator('input[name="pointsPerUnit"]').fill("x");
+      await p.locator('form[data-section="rules"]').getByRole("button", { name: "保存" }).click();
+      await p.getByText("请输入整数。").waitFor({ timeout: 10_000 });
+    });
+    expectNoPageErrors(settings, { invalidFormsSubmitted: true });
+    await settings.page.close();
+
+    const entry = await app.db.prisma.loyaltyEntry.findFirstOrThrow({ where: { shopDomain: app.shop, kind: "adjustment" } });
+    const customer = await open(`/app/customers/${entry.customerGid.split("/").pop()}`, { locale: "zh-CN" });
+    await customer.page.getByText("积分记录", { exact: true }).waitFor({ timeout: 10_000 });
+    await expect(customer.page.getByTestId("points-ledger").getByText("员工调整").first().isVisible()).resolves.toBe(true);
+    await expect(customer.page.getByRole("button", { name: "调整积分" }).isVisible()).resolves.toBe(true);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await customer.page.screenshot({ path: path.join(SCREENSHOTS, "customer-loyalty-zh-CN.png"), fullPage: true, caret: "initial" });
+    expectNoPageErrors(customer);
+    await customer.page.close();
+
+    const dash = await open("/app", { locale: "zh-CN" });
+    await dash.page.getByText("积分负债").waitFor({ timeout: 10_000 });
+    await expect(dash.page.getByText("会员与非会员").isVisible()).resolves.toBe(true);
+    await expect(dash.page.getByRole("link", { name: "会员计划设置" }).first().isVisible()).resolves.toBe(true);
+    expectNoPageErrors(dash);
+    await dash.page.close();
   });
 
   it("an unknown layer or customer is a not-found page inside the app", async () => {

@@ -1,0 +1,325 @@
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { useFetcher, useLoaderData } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Box, Button, Card, DataTable, FormLayout, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { useState, type ReactNode } from "react";
+import { fieldError, FormErrorBanner } from "~/components/field-errors";
+import { RouteErrorBoundary } from "~/components/route-error";
+import { Choice, TextInput, Toggle } from "~/components/settings-fields";
+import { appDatabaseDialect, prisma } from "~/db.server";
+import { currencyDigits, type Formatter, type MessageKey } from "~/i18n";
+import { useI18n } from "~/i18n/react";
+import {
+  programmeSettings,
+  saveSettingsSection,
+  SETTINGS_SECTIONS,
+  type ActionResult,
+  type FieldErrors,
+  type SettingsSection,
+  type SettingsView,
+} from "~/services/admin-views.server";
+import { authenticate } from "~/shopify.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  return programmeSettings(session.shop, { db: prisma, dialect: appDatabaseDialect() });
+};
+
+/** One section per post (`section`); invalid input: 400 with the errors per field, nothing saved. */
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const form = await request.formData();
+  const section = String(form.get("section") ?? "") as SettingsSection;
+  if (!SETTINGS_SECTIONS.includes(section)) return json({ ok: false, errors: { form: { key: "err.choose" } } } satisfies ActionResult, { status: 400 });
+  const result = await saveSettingsSection(session.shop, section, form, { db: prisma, dialect: appDatabaseDialect() });
+  return json(result, { status: result.ok ? 200 : 400 });
+};
+
+export default function Settings() {
+  const s = useLoaderData<typeof loader>();
+  const f = useI18n();
+  return (
+    <Page title={f.t("set.title")} backAction={{ content: f.t("nav.dashboard"), url: "/app" }}>
+      <Layout>
+        <Layout.AnnotatedSection title={f.t("set.programme")}>
+          <ProgrammeSection s={s} f={f} />
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection title={f.t("set.rules")} description={s.programme ? f.t("set.rulesVersion", { version: s.programme.ruleVersion }) : undefined}>
+          <RulesSection s={s} f={f} />
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection title={f.t("set.rewards")}>
+          <RewardsSection s={s} f={f} />
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection title={f.t("set.referrals")}>
+          <ReferralsSection s={s} f={f} />
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection title={f.t("set.replenishment")}>
+          <SectionForm section="replenishment" f={f}>
+            {(errors) => (
+              <>
+                <Toggle label={f.t("set.replEnabled")} name="enabled" initial={s.replenishment.enabled} />
+                <FormLayout.Group>
+                  <TextInput label={f.t("set.leadDays")} name="reminderLeadDays" numeric initial={s.replenishment.reminderLeadDays} error={fieldError(f, errors, "reminderLeadDays")} />
+                  <TextInput label={f.t("set.expireDays")} name="reminderExpireDays" numeric initial={s.replenishment.reminderExpireDays} error={fieldError(f, errors, "reminderExpireDays")} />
+                </FormLayout.Group>
+              </>
+            )}
+          </SectionForm>
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection title={f.t("set.writeBack")}>
+          <SectionForm section="writeBack" f={f}>
+            {(errors) => (
+              <>
+                <Toggle label={f.t("set.tagsEnabled")} name="insightTagsEnabled" initial={s.writeBack.insightTagsEnabled} error={fieldError(f, errors, "insightTagsEnabled")} />
+                <TextInput label={f.t("set.tagPrefix")} name="insightTagPrefix" initial={s.writeBack.insightTagPrefix} error={fieldError(f, errors, "insightTagPrefix")} />
+              </>
+            )}
+          </SectionForm>
+        </Layout.AnnotatedSection>
+      </Layout>
+    </Page>
+  );
+}
+
+type Settings = SettingsView;
+
+/**
+ * One section's form: posts through its own fetcher, so each section shows its
+ * own errors and saving one does not reset the others.
+ */
+function SectionForm({ section, f, children, submitLabel, intro }: {
+  section: SettingsSection; f: Formatter; children: (errors: FieldErrors | undefined) => ReactNode; submitLabel?: string; intro?: ReactNode;
+}) {
+  const fetcher = useFetcher<ActionResult>();
+  const errors = fetcher.data && !fetcher.data.ok ? fetcher.data.errors : undefined;
+  const saved = fetcher.state === "idle" && fetcher.data?.ok;
+  return (
+    <Card>
+      <fetcher.Form method="post" data-section={section}>
+        <input type="hidden" name="section" value={section} />
+        <BlockStack gap="300">
+          {intro}
+          <FormErrorBanner f={f} errors={errors} />
+          <FormLayout>{children(errors)}</FormLayout>
+          <InlineStack align="end" gap="200" blockAlign="center">
+            {saved ? (
+              <Text as="span" tone="success">
+                {f.t("set.saved")}
+              </Text>
+            ) : null}
+            <Button submit variant="primary" loading={fetcher.state !== "idle"}>
+              {submitLabel ?? f.t("set.save")}
+            </Button>
+          </InlineStack>
+        </BlockStack>
+      </fetcher.Form>
+    </Card>
+  );
+}
+
+function ProgrammeSection({ s, f }: { s: Settings; f: Formatter }) {
+  const p = s.programme;
+  return (
+    <SectionForm section="programme" f={f} intro={p ? null : <Banner tone="info"><p>{f.t("set.noProgramme")}</p></Banner>}>
+      {(errors) => (
+        <>
+          <Toggle label={f.t("set.enabled")} name="enabled" initial={p?.enabled ?? true} />
+          <FormLayout.Group>
+            <TextInput label={f.t("set.returnWindow")} name="returnWindowDays" numeric initial={p?.returnWindowDays ?? 30} help={f.t("set.returnWindowHelp")} error={fieldError(f, errors, "returnWindowDays")} />
+            <TextInput label={f.t("set.expiry")} name="expiryMonths" numeric initial={p ? p.expiryMonths : 12} help={f.t("set.expiryHelp")} error={fieldError(f, errors, "expiryMonths")} />
+          </FormLayout.Group>
+          <Toggle label={f.t("set.allowNegative")} name="allowNegativeBalance" initial={p?.allowNegativeBalance ?? false} />
+        </>
+      )}
+    </SectionForm>
+  );
+}
+
+function RulesSection({ s, f }: { s: Settings; f: Formatter }) {
+  const r = s.rules;
+  const [basis, setBasis] = useState<string>(r.tierBasis);
+  const scale = 10 ** currencyDigits(s.currencyCode);
+  const threshold = (minor: number) => (r.tierBasis === "spend" ? minor / scale : minor);
+  const num = (errors: FieldErrors | undefined, name: string, label: string, initial: number) => (
+    <TextInput key={name} label={label} name={name} numeric initial={initial} error={fieldError(f, errors, name)} />
+  );
+  return (
+    <SectionForm section="rules" f={f}>
+      {(errors) => (
+        <>
+          <FormLayout.Group>
+            {num(errors, "pointsPerUnit", f.t("set.pointsPerUnit", { currency: s.currencyCode }), r.pointsPerUnit)}
+            {num(errors, "firstOrderPoints", f.t("set.firstOrder"), r.firstOrderPoints)}
+          </FormLayout.Group>
+          <FormLayout.Group>
+            {num(errors, "accountCreatedPoints", f.t("set.accountCreated"), r.accountCreatedPoints)}
+            {num(errors, "signupPoints", f.t("set.signup"), r.signupPoints)}
+            {num(errors, "birthdayPoints", f.t("set.birthday"), r.birthdayPoints)}
+          </FormLayout.Group>
+          {(["review", "social"] as const).map((a) => (
+            <BlockStack gap="100" key={a}>
+              <Text as="h3" variant="headingSm">
+                {f.t("set.activity", { name: f.t(`kind.${a}` as MessageKey) })}
+              </Text>
+              <FormLayout.Group condensed>
+                {num(errors, `activities.${a}.points`, f.t("loy.col.points"), r.activities[a].points)}
+                {num(errors, `activities.${a}.maxPerYear`, f.t("set.perYear"), r.activities[a].maxPerYear)}
+                {num(errors, `activities.${a}.maxPerDay`, f.t("set.perDay"), r.activities[a].maxPerDay)}
+              </FormLayout.Group>
+            </BlockStack>
+          ))}
+          <TextInput label={f.t("set.excludedTags")} name="excludedOrderTags" initial={r.excludedOrderTags.join(", ")} error={fieldError(f, errors, "excludedOrderTags")} />
+          <Choice
+            label={f.t("set.tierBasis")}
+            name="tierBasis"
+            initial={r.tierBasis}
+            onChange={setBasis}
+            options={[{ label: f.t("set.basis.spend"), value: "spend" }, { label: f.t("set.basis.points"), value: "points" }]}
+            error={fieldError(f, errors, "tierBasis")}
+          />
+          <input type="hidden" name="tierCount" value={r.tiers.length} />
+          {fieldError(f, errors, "tiers") ? <Text as="p" tone="critical">{fieldError(f, errors, "tiers")}</Text> : null}
+          {r.tiers.map((t, i) => (
+            <Box key={t.id} borderBlockStartWidth="025" borderColor="border" paddingBlockStart="200">
+              <BlockStack gap="200">
+                <Text as="h3" variant="headingSm">
+                  {f.t("set.tier", { n: i + 1 })} <Badge>{t.id}</Badge>
+                </Text>
+                <input type="hidden" name={`tiers.${i}.id`} value={t.id} />
+                <FormLayout.Group condensed>
+                  <TextInput label={f.t("set.tierName")} name={`tiers.${i}.name`} initial={t.name} error={fieldError(f, errors, `tiers.${i}.name`)} />
+                  {num(errors, `tiers.${i}.threshold`, basis === "spend" ? f.t("set.tierThresholdSpend", { currency: s.currencyCode }) : f.t("set.tierThreshold"), threshold(t.threshold))}
+                </FormLayout.Group>
+                <FormLayout.Group condensed>
+                  {num(errors, `tiers.${i}.multiplierPct`, f.t("set.tierMultiplier"), t.multiplierPct)}
+                  {num(errors, `tiers.${i}.birthdayBonusPoints`, f.t("set.tierBirthday"), t.birthdayBonusPoints)}
+                </FormLayout.Group>
+                <Toggle label={f.t("set.tierFreeShipping")} name={`tiers.${i}.freeShipping`} initial={t.freeShipping} />
+              </BlockStack>
+            </Box>
+          ))}
+        </>
+      )}
+    </SectionForm>
+  );
+}
+
+function RewardsSection({ s, f }: { s: Settings; f: Formatter }) {
+  const [kind, setKind] = useState("fixed_amount");
+  const deactivate = useFetcher<ActionResult>();
+  const value = (r: Settings["rewards"][number]) =>
+    r.kind === "fixed_amount" && r.amountMinor !== null ? f.money(r.amountMinor, r.currencyCode ?? s.currencyCode) : r.kind === "percentage" ? `${r.percentage}%` : f.t("common.none");
+  return (
+    <BlockStack gap="400">
+      <Card padding="0">
+        {s.rewards.length === 0 ? (
+          <Box padding="400">
+            <Text as="p" tone="subdued">
+              {f.t("set.noRewards")}
+            </Text>
+          </Box>
+        ) : (
+          <div data-testid="rewards">
+            <DataTable
+              columnContentTypes={["text", "text", "text", "numeric", "text"]}
+              headings={[f.t("set.rewardTitle"), f.t("set.rewardKind"), f.t("set.rewardValue"), f.t("set.rewardCost"), ""]}
+              rows={s.rewards.map((r) => [
+                r.title,
+                f.t(`set.kind.${r.kind}` as MessageKey),
+                value(r),
+                f.number(r.pointsCost),
+                r.active ? (
+                  <deactivate.Form method="post" key={r.id}>
+                    <input type="hidden" name="section" value="deactivateReward" />
+                    <input type="hidden" name="rewardId" value={r.id} />
+                    <Button submit size="slim" tone="critical" variant="plain" accessibilityLabel={`${f.t("set.deactivate")} ${r.title}`}>
+                      {f.t("set.deactivate")}
+                    </Button>
+                  </deactivate.Form>
+                ) : (
+                  <Badge key={r.id}>{f.t("set.inactive")}</Badge>
+                ),
+              ])}
+            />
+          </div>
+        )}
+        {deactivate.data && !deactivate.data.ok ? (
+          <Box padding="400">
+            <FormErrorBanner f={f} errors={deactivate.data.errors} />
+          </Box>
+        ) : null}
+      </Card>
+      <SectionForm section="createReward" f={f} submitLabel={f.t("set.addReward")}>
+        {(errors) => (
+          <>
+            <FormLayout.Group>
+              <TextInput label={f.t("set.rewardTitle")} name="title" initial="" error={fieldError(f, errors, "title")} />
+              <Choice
+                label={f.t("set.rewardKind")}
+                name="kind"
+                initial={kind}
+                onChange={setKind}
+                error={fieldError(f, errors, "kind")}
+                options={(["fixed_amount", "percentage", "free_shipping"] as const).map((k) => ({ label: f.t(`set.kind.${k}`), value: k }))}
+              />
+            </FormLayout.Group>
+            <InlineGrid columns={2} gap="300">
+              <TextInput label={f.t("set.rewardCost")} name="pointsCost" numeric initial="" error={fieldError(f, errors, "pointsCost")} />
+              {kind === "fixed_amount" ? (
+                <TextInput label={f.t("set.rewardAmount", { currency: s.currencyCode })} name="amount" numeric initial="" error={fieldError(f, errors, "amount")} />
+              ) : kind === "percentage" ? (
+                <TextInput label={f.t("set.rewardPercentage")} name="percentage" numeric initial="" error={fieldError(f, errors, "percentage")} />
+              ) : null}
+            </InlineGrid>
+          </>
+        )}
+      </SectionForm>
+    </BlockStack>
+  );
+}
+
+function ReferralsSection({ s, f }: { s: Settings; f: Formatter }) {
+  const r = s.referrals;
+  const [kind, setKind] = useState<string>(r.friendDiscountKind);
+  const major = (minor: number | null) => (minor === null ? "" : String(minor / 10 ** currencyDigits(s.currencyCode)));
+  return (
+    <SectionForm section="referrals" f={f}>
+      {(errors) => {
+        const err = (name: string) => fieldError(f, errors, name);
+        return (
+          <>
+            <Toggle label={f.t("set.referralsEnabled")} name="enabled" initial={r.enabled} />
+            <FormLayout.Group>
+              <Choice
+                label={f.t("set.friendDiscount")}
+                name="friendDiscountKind"
+                initial={r.friendDiscountKind}
+                onChange={setKind}
+                error={err("friendDiscountKind")}
+                options={(["percentage", "fixed_amount", "free_shipping"] as const).map((k) => ({ label: f.t(`set.kind.${k}`), value: k }))}
+              />
+              {kind === "percentage" ? (
+                <TextInput label={f.t("set.friendPercentage")} name="friendDiscountPercentage" numeric initial={r.friendDiscountPercentage} error={err("friendDiscountPercentage")} />
+              ) : kind === "fixed_amount" ? (
+                <TextInput label={f.t("set.friendAmount", { currency: s.currencyCode })} name="friendDiscountAmount" numeric initial={major(r.friendDiscountAmountMinor)} error={err("friendDiscountAmount") ?? err("friendDiscountAmountMinor")} />
+              ) : null}
+            </FormLayout.Group>
+            <FormLayout.Group>
+              <TextInput label={f.t("set.referrerPoints")} name="referrerRewardPoints" numeric initial={r.referrerRewardPoints} error={err("referrerRewardPoints")} />
+              <TextInput label={f.t("set.minimumOrder", { currency: s.currencyCode })} name="minimumOrder" numeric initial={major(r.minimumOrderMinor)} error={err("minimumOrder") ?? err("minimumOrderMinor")} />
+            </FormLayout.Group>
+            <FormLayout.Group>
+              <TextInput label={f.t("set.rewardCap")} name="rewardCapPerPeriod" numeric initial={r.rewardCapPerPeriod} error={err("rewardCapPerPeriod")} />
+              <TextInput label={f.t("set.capPeriod")} name="capPeriodDays" numeric initial={r.capPeriodDays} error={err("capPeriodDays")} />
+            </FormLayout.Group>
+            <FormLayout.Group>
+              <TextInput label={f.t("set.attribution")} name="attributionWindowDays" numeric initial={r.attributionWindowDays} error={err("attributionWindowDays")} />
+              <TextInput label={f.t("set.referralReturn")} name="returnWindowDays" numeric initial={r.returnWindowDays} error={err("returnWindowDays")} />
+            </FormLayout.Group>
+          </>
+        );
+      }}
+    </SectionForm>
+  );
+}
+
+export const ErrorBoundary = RouteErrorBoundary;
