@@ -7,6 +7,9 @@ import { logger } from "~/logger.server";
 import { startFullSync } from "~/jobs/sync-runner.server";
 import { AdminClient } from "~/shopify/admin-client.server";
 import { ShopInfo } from "~/shopify/operations/shop";
+import { activateWebPixel } from "~/shopify/web-pixel.server";
+import { env } from "~/env.server";
+import { pixelIngestToken } from "./behaviour-ingest.server";
 
 export async function onShopAuthenticated(shopDomain: string, accessToken: string): Promise<void> {
   await prisma.shop.upsert({
@@ -14,8 +17,9 @@ export async function onShopAuthenticated(shopDomain: string, accessToken: strin
     create: { domain: shopDomain },
     update: { uninstalledAt: null },
   });
+  const client = new AdminClient({ shop: shopDomain, accessToken, maxRetries: 3 });
   try {
-    const data = await new AdminClient({ shop: shopDomain, accessToken, maxRetries: 3 }).request(ShopInfo);
+    const data = await client.request(ShopInfo);
     await prisma.shop.update({
       where: { domain: shopDomain },
       data: { name: data.shop.name, currencyCode: data.shop.currencyCode, ianaTimezone: data.shop.ianaTimezone },
@@ -23,6 +27,14 @@ export async function onShopAuthenticated(shopDomain: string, accessToken: strin
   } catch (error) {
     // Shop details are cosmetic here; sync reads currencies from each order.
     logger.warn("shop info unavailable", { shop: shopDomain, error: error instanceof Error ? error.message : String(error) });
+  }
+  try {
+    // The consent-aware pixel (docs/behaviour.md): where to send events and the token that binds them to this shop.
+    const config = env();
+    await activateWebPixel(client, { ingestUrl: `${config.SHOPIFY_APP_URL}/pixel/events`, ingestToken: pixelIngestToken(shopDomain, config.SHOPIFY_API_SECRET) });
+  } catch (error) {
+    // Behaviour data is optional; everything else works without the pixel, and the next authentication retries.
+    logger.warn("web pixel not activated", { shop: shopDomain, error: error instanceof Error ? error.message : String(error) });
   }
   void startFullSync(shopDomain);
 }

@@ -8,6 +8,7 @@ import type { DevCustomer, MarketingState } from "../model";
 import type { ResolverContext } from "./context";
 import { discountMutationResolvers } from "./discounts";
 import { flowMutationResolvers } from "./flow";
+import { webPixelMutationResolvers } from "./web-pixels";
 import { customerMetafields, lookupNode } from "./resolvers";
 
 type MutationResolver = (source: unknown, args: any, ctx: ResolverContext, info: GraphQLResolveInfo) => unknown;
@@ -138,6 +139,7 @@ export const mutationResolvers: Record<string, MutationResolver> = {
 
   ...discountMutationResolvers,
   ...flowMutationResolvers,
+  ...webPixelMutationResolvers,
 
   webhookSubscriptionCreate: (_s, args: { topic: string; webhookSubscription: { uri?: string | null; callbackUrl?: string | null } }, ctx) => {
     const uri = args.webhookSubscription.uri ?? args.webhookSubscription.callbackUrl;

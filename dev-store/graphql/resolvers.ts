@@ -25,6 +25,7 @@ import { ADMIN_API_VERSION } from "../admin-schema";
 import { byNumericId, paginate, toConnection, type ConnectionArgs } from "./connection";
 import type { ResolverContext } from "./context";
 import { requireScope } from "./scopes";
+import { webPixelQueryResolvers } from "./web-pixels";
 
 export type Resolver = (source: any, args: any, ctx: ResolverContext, info: GraphQLResolveInfo) => unknown;
 export type ResolverMap = Record<string, Record<string, Resolver>>;
@@ -294,6 +295,7 @@ export const typeResolvers: ResolverMap = {
       const found = ctx.store.discountCodeByCode(args.code);
       return found ? tagType(found, "DiscountCodeNode") : null;
     },
+    ...webPixelQueryResolvers,
   },
 
   Shop: {

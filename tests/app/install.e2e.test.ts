@@ -9,6 +9,8 @@ import { createTestDatabase, type TestDatabase } from "../setup/test-db";
 import { startTestDevStore, TEST_API_KEY, TEST_API_SECRET, type TestDevStore } from "../helpers/dev-store";
 import { installLocalShopifyFetch } from "../../dev-store/redirect-fetch";
 import { mintSessionToken } from "../../dev-store/auth";
+import { webPixelSettingsOf } from "../../dev-store/graphql/web-pixels";
+import { pixelIngestToken } from "~/services/behaviour-ingest.server";
 
 const CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 let db: TestDatabase;
@@ -74,6 +76,11 @@ describe("install through token exchange", () => {
     expect(session.scope).toContain("read_orders");
     const shop = await db.prisma.shop.findUniqueOrThrow({ where: { domain: devStore.shop } });
     expect(shop.currencyCode).toBe(devStore.store.shop.currencyCode);
+    // The web pixel is activated with where to send events and the shop's ingest token.
+    expect(webPixelSettingsOf(devStore.store)).toEqual({
+      ingestUrl: `${process.env.SHOPIFY_APP_URL}/pixel/events`,
+      ingestToken: pixelIngestToken(devStore.shop, TEST_API_SECRET),
+    });
 
     await runner.startFullSync(devStore.shop); // joins the sync afterAuth started
     const run = await db.prisma.syncRun.findFirstOrThrow({ where: { shopDomain: devStore.shop } });

@@ -17,10 +17,11 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { openParquet, type ParquetValue } from "./parquet";
 import type { ProductPurchase } from "~/domain/replenishment";
 
-const DIR = path.resolve(__dirname, "../../../shared/datasets/online-retail");
+const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared/datasets/online-retail");
 export const ONLINE_RETAIL_FILES = {
   older: path.join(DIR, "online_retail_II_2009_2010.parquet"),
   newer: path.join(DIR, "online_retail_2010_2011.parquet"),

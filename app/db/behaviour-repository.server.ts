@@ -1,0 +1,56 @@
+/**
+ * Stores the web pixel's behaviour events (app/domain/behaviour): one
+ * multi-row `INSERT … ON CONFLICT DO NOTHING` per batch, so a batch the pixel
+ * resends (a retried beacon, a page restored from cache) stores nothing twice.
+ */
+import type { SqlDialect } from "./adapter.server";
+import type { PrismaClient } from "~/generated/prisma/client";
+import type { StoredBehaviourEvent } from "~/domain/behaviour";
+
+const COLUMNS = ["shopDomain", "eventId", "day", "clientId", "customerGid", "code", "occurredAt", "productGid", "variantGid", "facet", "valueMinor"];
+const quote = (name: string) => `"${name}"`;
+
+export class BehaviourRepository {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  /** Inserts the events not stored yet; returns how many were new. */
+  async insertEvents(shopDomain: string, clientId: string, customerGid: string | null, events: readonly StoredBehaviourEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const values = events.map((e) => [
+      shopDomain, e.eventId, e.day, clientId, customerGid, e.code, e.occurredAt, e.productGid, e.variantGid, e.facet,
+      e.valueMinor === null ? null : BigInt(e.valueMinor),
+    ]);
+    let n = 0;
+    const rows = values.map((row) => `(${row.map(() => this.param(++n)).join(",")})`).join(",");
+    const sql = `INSERT INTO "BehaviourEvent" (${COLUMNS.map(quote).join(",")}) VALUES ${rows} ON CONFLICT ("shopDomain","eventId") DO NOTHING`;
+    return this.db.$executeRawUnsafe(sql, ...values.flat());
+  }
+
+  /**
+   * Records that a browser client is this customer (the latest login wins)
+   * and gives the client's anonymous events to them.
+   */
+  async linkClient(shopDomain: string, clientId: string, customerGid: string, now: Date): Promise<void> {
+    await this.db.$transaction([
+      this.db.behaviourClient.upsert({
+        where: { shopDomain_clientId: { shopDomain, clientId } },
+        create: { shopDomain, clientId, customerGid, linkedAt: now },
+        update: { customerGid, linkedAt: now },
+      }),
+      this.db.behaviourEvent.updateMany({ where: { shopDomain, clientId, customerGid: null }, data: { customerGid } }),
+    ]);
+  }
+
+  /** The customer a browser client logged in as, if it ever did. */
+  async customerOfClient(shopDomain: string, clientId: string): Promise<string | null> {
+    const link = await this.db.behaviourClient.findUnique({ where: { shopDomain_clientId: { shopDomain, clientId } }, select: { customerGid: true } });
+    return link?.customerGid ?? null;
+  }
+
+  private param(i: number): string {
+    return this.dialect === "postgresql" ? `$${i}` : "?";
+  }
+}

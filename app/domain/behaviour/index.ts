@@ -1,0 +1,3 @@
+export * from "./events";
+export * from "./recommend";
+export * from "./dimensions";

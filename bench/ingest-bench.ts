@@ -1,0 +1,166 @@
+/**
+ * The web pixel's ingest path, on SQLite and PostgreSQL:
+ *
+ *   npx tsx bench/ingest-bench.ts                                  4,000 batches of 10 events, SQLite and PostgreSQL
+ *   npx tsx bench/ingest-bench.ts --batches 20000 --db sqlite --concurrency 1,8,32
+ *
+ * Per concurrency level (batches in flight): events per second, and batch
+ * latency p50/p99 from the raw body to the rows committed (validation, token,
+ * rate-limit check, INSERT … ON CONFLICT DO NOTHING, client link) through
+ * ingestBehaviourBatch, the service the route calls. Then the bytes the events
+ * take in the database, per million events, and the time to refresh every
+ * customer's behaviour dimensions from them. Every run checks the stored rows
+ * equal the events sent (none lost or doubled, with 10% of batches resent).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { postgresServer, round, stopOnSignal, type BenchDb, type Postgres } from "./common";
+import { openBenchClient } from "./prisma-clients";
+
+const { values } = parseArgs({
+  options: {
+    batches: { type: "string", default: "4000" },
+    customers: { type: "string", default: "2000" },
+    db: { type: "string", default: "sqlite,postgres" },
+    concurrency: { type: "string", default: "1,8,32" },
+  },
+});
+
+const SHOP = "bench-ingest.myshopify.com";
+const SECRET = "bench-secret";
+const BATCHES = Number(values.batches);
+const CUSTOMERS = Number(values.customers);
+const EVENTS_PER_BATCH = 10;
+const say = (message: string) => process.stderr.write(`[bench:ingest] ${message}\n`);
+let postgres: Postgres | null = null;
+stopOnSignal(new Set(), () => postgres, say);
+
+const NAMES = ["page_viewed", "product_viewed", "product_viewed", "product_viewed", "collection_viewed", "search_submitted", "product_added_to_cart"];
+function batchBody(token: string, run: number, i: number, now: Date): string {
+  const customer = i % CUSTOMERS;
+  const events = Array.from({ length: EVENTS_PER_BATCH }, (_, k) => {
+    const name = NAMES[(i + k) % NAMES.length]!;
+    const product = String(1000 + ((i * 31 + k * 7) % 500));
+    return {
+      id: `bench-${run}-${i}-${k}-event`,
+      name,
+      timestamp: new Date(now.getTime() - (EVENTS_PER_BATCH - k) * 1000).toISOString(),
+      ...(name === "product_viewed" || name === "product_added_to_cart" ? { productId: product, productType: `Type ${Number(product) % 12}`, vendor: `Vendor ${Number(product) % 7}` } : {}),
+      ...(name === "search_submitted" ? { query: `term ${i % 40}` } : {}),
+      ...(name === "collection_viewed" ? { collectionId: String(i % 20) } : {}),
+    };
+  });
+  return JSON.stringify({ shop: SHOP, token, clientId: `bench-client-${customer}`, customerId: String(5_000_000 + customer), events });
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function benchDatabase(db: BenchDb, scratchDir: string) {
+  const { applyMigrations } = await import("../scripts/prisma.mjs");
+  const { createScratchDatabase } = await import("../scripts/pg-migrate.mjs");
+  const { dialectOf } = await import("~/db/adapter.server");
+  const { ingestBehaviourBatch, pixelIngestToken } = await import("~/services/behaviour-ingest.server");
+  const { refreshCustomerBehaviour } = await import("~/services/behaviour.server");
+
+  let url: string;
+  let drop: () => Promise<void>;
+  if (db === "sqlite") {
+    const dir = mkdtempSync(path.join(scratchDir, "sqlite-"));
+    url = `file:${path.join(dir, "bench.db")}`;
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    postgres ??= postgresServer(path.join(os.tmpdir(), "evergreen-ingest-bench-pg"), say);
+    if (!postgres) throw new Error("no PostgreSQL server");
+    const scratch = await createScratchDatabase(postgres.url, { prefix: "ingestbench" });
+    url = scratch.url;
+    drop = () => scratch.drop();
+  }
+  await applyMigrations(url);
+  const prisma = await openBenchClient(url, { provider: db === "sqlite" ? "sqlite" : "postgresql", log: say });
+  const dialect = dialectOf(url);
+  const token = pixelIngestToken(SHOP, SECRET);
+  const allow = { take: () => ({ allowed: true, remaining: 1, retryAfterSeconds: 0 }) };
+  const size = async (): Promise<number> => {
+    if (db === "sqlite") {
+      const [{ n }] = await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT SUM("pgsize") AS n FROM "dbstat" WHERE name LIKE 'BehaviourEvent%' OR name LIKE 'sqlite_autoindex_BehaviourEvent%'`).catch(async () =>
+        prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size()) AS n`),
+      );
+      return Number(n);
+    }
+    const [{ n }] = await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT pg_total_relation_size('"BehaviourEvent"') AS n`);
+    return Number(n);
+  };
+
+  const rows: Record<string, string | number>[] = [];
+  try {
+    const startSize = await size();
+    let sent = 0;
+    for (const [run, concurrency] of values.concurrency!.split(",").map(Number).entries()) {
+      const now = new Date();
+      const bodies = Array.from({ length: BATCHES }, (_, i) => batchBody(token, run, i, now));
+      // 10% resent (a retried beacon): must store nothing twice.
+      const queue = [...bodies, ...bodies.filter((_, i) => i % 10 === 0)];
+      const latencies: number[] = [];
+      let next = 0;
+      let failures = 0;
+      const started = performance.now();
+      const worker = async () => {
+        for (;;) {
+          const i = next++;
+          if (i >= queue.length) return;
+          const t = performance.now();
+          const outcome = await ingestBehaviourBatch(queue[i]!, { appSecret: SECRET, limiters: { shop: allow, client: allow }, db: prisma, dialect, now: () => now });
+          latencies.push(performance.now() - t);
+          if (outcome.status !== 200) failures++;
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      const seconds = (performance.now() - started) / 1000;
+      sent += BATCHES * EVENTS_PER_BATCH;
+      const stored = await prisma.behaviourEvent.count({ where: { shopDomain: SHOP } });
+      latencies.sort((a, b) => a - b);
+      rows.push({
+        db, concurrency, batches: queue.length, events: queue.length * EVENTS_PER_BATCH,
+        "events/s": Math.round((queue.length * EVENTS_PER_BATCH) / seconds),
+        "p50 ms": round(percentile(latencies, 50), 1), "p99 ms": round(percentile(latencies, 99), 1),
+        failures, "stored = sent": stored === sent ? "yes" : `NO (${stored} vs ${sent})`,
+      });
+      say(JSON.stringify(rows.at(-1)));
+    }
+    const bytes = (await size()) - startSize;
+    const t = performance.now();
+    const refreshed = await refreshCustomerBehaviour(SHOP, new Date(), { db: prisma });
+    const refreshS = (performance.now() - t) / 1000;
+    return { rows, bytesPerMillion: Math.round((bytes / sent) * 1e6), refresh: { customers: refreshed.customers, events: sent, seconds: round(refreshS, 2) } };
+  } finally {
+    await prisma.$disconnect();
+    await drop();
+  }
+}
+
+async function main() {
+  const scratchDir = mkdtempSync(path.join(os.tmpdir(), "evergreen-ingest-bench-"));
+  try {
+    for (const db of values.db!.split(",") as BenchDb[]) {
+      const result = await benchDatabase(db, scratchDir);
+      console.log(`\n## ${db}: ${BATCHES} batches × ${EVENTS_PER_BATCH} events per level (+10% resent), ${CUSTOMERS} customers`);
+      const cols = Object.keys(result.rows[0]!);
+      console.log(`| ${cols.join(" | ")} |\n|${cols.map(() => "---").join("|")}|`);
+      for (const r of result.rows) console.log(`| ${cols.map((c) => r[c]).join(" | ")} |`);
+      console.log(`storage: ${(result.bytesPerMillion / 1024 / 1024).toFixed(0)} MB per million events (table and indexes)`);
+      console.log(`refresh: ${result.refresh.customers} customers from ${result.refresh.events} events in ${result.refresh.seconds} s`);
+    }
+  } finally {
+    postgres?.stop();
+    rmSync(scratchDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  postgres?.stop();
+  process.exit(1);
+});
