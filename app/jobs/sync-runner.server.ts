@@ -1,8 +1,9 @@
 /**
- * Runs syncs in the app process: one at a time per shop, resumed on boot when
- * one was interrupted. (A durable cross-process queue on PostgreSQL replaces
- * this with the background-jobs work; the sync itself is already resumable,
- * so losing this process loses no data, only time.)
+ * Syncs as jobs on the app's durable queue (app/jobs/app-queue.server.ts):
+ * one sync per shop across every app instance (a singleton key), resumed by
+ * another worker when the one running it dies (its lease runs out), retried
+ * with back-off, and each finished sync followed by the shop's intelligence
+ * pass and metafield write-back.
  */
 import { EventEmitter } from "node:events";
 import { appDatabaseDialect, prisma } from "~/db.server";
@@ -11,44 +12,86 @@ import { runFullSync } from "~/services/full-sync.server";
 import { writeBackInsights } from "~/services/insight-writeback.server";
 import { recomputeShop } from "~/services/intelligence.server";
 import { runReconciliation } from "~/services/reconcile.server";
-import { AdminClient, DEFAULT_IDEMPOTENT_MUTATIONS } from "~/shopify/admin-client.server";
+import type { AdminClient } from "~/shopify/admin-client.server";
 import { AdminAuthError } from "~/shopify/errors";
 import { adminBulkSource } from "~/shopify/bulk-source.server";
+import { forgetOfflineSession, installedShops, NotInstalledError, offlineAdminClient } from "~/shopify/offline-client.server";
+import { appQueue, PermanentJobError, QUEUE } from "./app-queue.server";
 
-const running = new Map<string, Promise<void>>();
 const bulkFinished = new EventEmitter();
 bulkFinished.setMaxListeners(0);
 
 /** A run whose heartbeat is older than this is taken to be dead (its process was killed). */
 const STALE_AFTER_MS = 60_000;
 
-export function isSyncRunning(shopDomain: string): boolean {
-  return running.has(shopDomain);
+/** How often each shop is reconciled against Shopify, besides webhooks. */
+export const RECONCILE_EVERY_MS = 6 * 60 * 60 * 1000;
+
+export interface SyncJobPayload {
+  /** "full": the bulk history (skipped when one completed, unless `force`); "catch-up": changes since the last sync. */
+  mode: "full" | "catch-up";
+  force?: boolean;
 }
 
 /**
- * Starts (or resumes) the full sync of a shop in the background, unless one
- * is already running here. Without `force`, a shop that completed a full sync
- * is left alone.
+ * Starts (or joins) the shop's sync job and resolves when it has finished,
+ * whichever instance ran it. Failures are logged and recorded on the run, not thrown.
  */
-export function startFullSync(shopDomain: string, options: { force?: boolean } = {}): Promise<void> {
-  return runExclusive(shopDomain, () => fullSync(shopDomain, options));
+export async function startFullSync(shopDomain: string, options: { force?: boolean } = {}): Promise<void> {
+  await enqueueSync(shopDomain, { mode: "full", force: options.force });
 }
 
-async function fullSync(shopDomain: string, options: { force?: boolean }): Promise<void> {
-  if (!options.force) {
+/** "Sync again": catch up on everything changed since the last sync, or a full sync when none completed. */
+export async function startCatchUpSync(shopDomain: string): Promise<void> {
+  await enqueueSync(shopDomain, { mode: "catch-up" });
+}
+
+async function enqueueSync(shopDomain: string, payload: SyncJobPayload): Promise<void> {
+  const queue = appQueue();
+  const { id } = await queue.enqueue({ queue: QUEUE.sync, shopDomain, singletonKey: `${QUEUE.sync}:${shopDomain}`, payload });
+  await queue.waitFor(id, { pollMs: 200 });
+}
+
+/** The sync queue's handler. */
+export async function runSyncJob(shopDomain: string, payload: SyncJobPayload, signal: AbortSignal): Promise<void> {
+  let client: AdminClient;
+  try {
+    client = await offlineAdminClient(shopDomain);
+    if (payload.mode === "full") await fullSync(shopDomain, client, payload.force ?? false, signal);
+    else await catchUp(shopDomain, client, signal);
+  } catch (error) {
+    logger.error("sync failed", { shop: shopDomain, error: error instanceof Error ? error.message : String(error) });
+    if (error instanceof AdminAuthError) {
+      await forgetOfflineSession(shopDomain);
+      throw new PermanentJobError(error.message);
+    }
+    if (error instanceof NotInstalledError) throw new PermanentJobError(error.message);
+    throw error;
+  }
+}
+
+async function fullSync(shopDomain: string, client: AdminClient, force: boolean, signal: AbortSignal): Promise<void> {
+  if (!force) {
     const completed = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: "completed" } });
     const incomplete = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: { not: "completed" } } });
     if (completed && !incomplete) return;
   }
-  const client = await clientFor(shopDomain);
   const run = await runFullSync(shopDomain, {
     db: prisma,
     dialect: appDatabaseDialect(),
-    bulk: adminBulkSource(client, { wait: { sleep: (ms, signal) => sleepUntilBulkFinished(shopDomain, ms, signal) } }),
+    bulk: adminBulkSource(client, { wait: { sleep: (ms, s) => sleepUntilBulkFinished(shopDomain, ms, s) } }),
+    signal,
     onProgress: ({ resource, rows }) => logger.debug("sync progress", { shop: shopDomain, resource, rows }),
   });
   logger.info("full sync finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed, status: run.status });
+  await recomputeInsights(shopDomain, client);
+}
+
+async function catchUp(shopDomain: string, client: AdminClient, signal: AbortSignal): Promise<void> {
+  const full = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: "completed" } });
+  if (!full) return fullSync(shopDomain, client, true, signal);
+  const run = await runReconciliation(shopDomain, { db: prisma, dialect: appDatabaseDialect(), client });
+  logger.info("reconciliation finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed });
   await recomputeInsights(shopDomain, client);
 }
 
@@ -56,7 +99,7 @@ async function fullSync(shopDomain: string, options: { force?: boolean }): Promi
  * Layers, scores and predictions for the whole shop, after the data under
  * them changed; then the changed ones written back to Shopify's customer metafields.
  */
-async function recomputeInsights(shopDomain: string, client: AdminClient): Promise<void> {
+export async function recomputeInsights(shopDomain: string, client: AdminClient): Promise<void> {
   const deps = { db: prisma, dialect: appDatabaseDialect() };
   const summary = await recomputeShop(shopDomain, { ...deps, asOf: new Date() });
   logger.info("insights recomputed", { shop: shopDomain, customers: summary.customers, moves: summary.moves, model: summary.model });
@@ -64,51 +107,7 @@ async function recomputeInsights(shopDomain: string, client: AdminClient): Promi
   logger.info("insights written to Shopify", { shop: shopDomain, written: written.written, failed: written.failed, requests: written.requests });
 }
 
-/**
- * "Sync again": catch up on everything changed since the last sync
- * (reconciliation), or a full sync when the shop never completed one.
- */
-export function startCatchUpSync(shopDomain: string): Promise<void> {
-  return runExclusive(shopDomain, async () => {
-    const full = await prisma.syncRun.findFirst({ where: { shopDomain, kind: "full", status: "completed" } });
-    if (!full) return fullSync(shopDomain, { force: true });
-    const client = await clientFor(shopDomain);
-    const run = await runReconciliation(shopDomain, { db: prisma, dialect: appDatabaseDialect(), client });
-    logger.info("reconciliation finished", { shop: shopDomain, runId: run.id, rows: run.rowsProcessed });
-    await recomputeInsights(shopDomain, client);
-  });
-}
-
-/** One sync per shop in this process; failures are logged, and recorded on the run by the sync itself. */
-function runExclusive(shopDomain: string, work: () => Promise<void>): Promise<void> {
-  const existing = running.get(shopDomain);
-  if (existing) return existing;
-  const job = work()
-    .catch(async (error: unknown) => {
-      if (error instanceof AdminAuthError) {
-        // The token was revoked (reinstall, scope change): drop it, so the
-        // merchant's next visit exchanges a fresh one and sync resumes.
-        await prisma.session.deleteMany({ where: { shop: shopDomain, isOnline: false } });
-      }
-      logger.error("sync failed", { shop: shopDomain, error: error instanceof Error ? error.message : String(error) });
-    })
-    .finally(() => running.delete(shopDomain));
-  running.set(shopDomain, job);
-  return job;
-}
-
-async function clientFor(shopDomain: string): Promise<AdminClient> {
-  const session = await prisma.session.findFirst({ where: { shop: shopDomain, isOnline: false } });
-  if (!session) throw new Error(`No offline session for ${shopDomain}: the shop must install the app first`);
-  return new AdminClient({
-    shop: shopDomain,
-    accessToken: session.accessToken,
-    // Setting the same metafield values twice is harmless: safe to resend after a 5xx.
-    idempotentMutations: [...DEFAULT_IDEMPOTENT_MUTATIONS, "CustomerInsightMetafieldsSet"],
-  });
-}
-
-/** The bulk_operations/finish webhook: wake the sync waiting on that shop's operation. */
+/** The bulk_operations/finish webhook: wake the sync waiting on that shop's operation (if it runs in this instance; others poll). */
 export function notifyBulkOperationFinished(shopDomain: string, bulkOperationGid: string): void {
   bulkFinished.emit(shopDomain, bulkOperationGid);
 }
@@ -131,7 +130,11 @@ function sleepUntilBulkFinished(shopDomain: string, ms: number, signal?: AbortSi
   });
 }
 
-/** On boot: resume full syncs whose process died mid-way. */
+/**
+ * On boot: full syncs whose process died before the queue existed (or whose
+ * job was lost) get a sync job. A job whose worker died is reclaimed by the
+ * queue itself when its lease runs out.
+ */
 export async function resumeInterruptedSyncs(now = new Date()): Promise<string[]> {
   const stale = await prisma.syncRun.findMany({
     where: { kind: "full", status: { in: ["running", "pending", "failed"] }, heartbeatAt: { lt: new Date(now.getTime() - STALE_AFTER_MS) } },
@@ -143,14 +146,10 @@ export async function resumeInterruptedSyncs(now = new Date()): Promise<string[]
   return shops;
 }
 
-/** How often each shop is reconciled against Shopify, besides webhooks. */
-export const RECONCILE_EVERY_MS = 6 * 60 * 60 * 1000;
-
 /** Shops whose last completed sync is older than `RECONCILE_EVERY_MS`: catch them up. */
 export async function reconcileDueShops(now = new Date()): Promise<string[]> {
-  const sessions = await prisma.session.findMany({ where: { isOnline: false }, select: { shop: true }, distinct: ["shop"] });
   const due: string[] = [];
-  for (const { shop } of sessions) {
+  for (const shop of await installedShops()) {
     const last = await prisma.syncRun.findFirst({ where: { shopDomain: shop, status: "completed" }, orderBy: { startedAt: "desc" } });
     if (last && now.getTime() - last.startedAt.getTime() >= RECONCILE_EVERY_MS) {
       due.push(shop);

@@ -57,6 +57,15 @@ export const SHOP_TABLES: readonly { model: string; column?: string }[] = [
   { model: "ReplenishmentOverride" },
   { model: "ReplenishmentSettings" },
   { model: "Job" },
+  { model: "BehaviourEvent" },
+  { model: "BehaviourClient" },
+  { model: "CustomerBehaviour" },
+  { model: "FlowTriggerEvent" },
+  { model: "FlowChurnRiskSeen" },
+  { model: "CampaignAction" },
+  { model: "CampaignAssignment" },
+  { model: "CampaignCustomerLock" },
+  { model: "Campaign" },
   { model: "Order" },
   { model: "CustomerDataExport" },
   { model: "LayerMove" },
@@ -140,6 +149,17 @@ export const CUSTOMER_DATA_POLICIES: Readonly<Record<string, CustomerDataPolicy 
     },
   ],
   ReplenishmentReminder: { kind: "delete", where: byCustomer },
+  // Browsing (a browser's anonymous events take the customer's id when it logs in: all of them go).
+  BehaviourEvent: { kind: "delete", where: byCustomer },
+  BehaviourClient: { kind: "delete", where: byCustomer },
+  CustomerBehaviour: { kind: "delete", where: byCustomer },
+  // Flow triggers pending or sent about the customer; the last churn risk seen.
+  FlowTriggerEvent: { kind: "delete", where: byCustomer },
+  FlowChurnRiskSeen: { kind: "delete", where: byCustomer },
+  // Experiments: which arm the (by then anonymous) customer was in and what was spent on them, so results and budgets stay true.
+  CampaignAssignment: { kind: "keep", why: "arm and timestamps only; the customer row it points to is anonymised" },
+  CampaignAction: { kind: "keep", why: "action kind, cost and status only: the campaign's spend" },
+  CampaignCustomerLock: { kind: "keep", why: "a row lock (counter) with no personal data" },
 };
 
 /**
@@ -160,6 +180,11 @@ export const CUSTOMER_EXPORT_SECTIONS: Readonly<Record<string, (s: CustomerScope
   ReferralCode: byCustomer,
   Referral: (s) => ({ shopDomain: s.shopDomain, OR: [{ referrerCustomerGid: s.customerGid }, { friendCustomerGid: s.customerGid }] }),
   ReplenishmentReminder: byCustomer,
+  BehaviourEvent: byCustomer,
+  BehaviourClient: byCustomer,
+  CustomerBehaviour: byCustomer,
+  FlowTriggerEvent: byCustomer,
+  FlowChurnRiskSeen: byCustomer,
 };
 
 export const CUSTOMER_EXPORT_FORMAT = "evergreen.customer-data/1";
