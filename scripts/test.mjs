@@ -32,6 +32,10 @@ export const DATABASE_TEST_DIRS = [
   "tests/referrals",
   "tests/replenishment",
   "tests/storefront",
+  "tests/behaviour",
+  "tests/campaigns",
+  "tests/faults",
+  "tests/admin/loyalty-admin.test.ts",
   "tests/e2e",
 ];
 
