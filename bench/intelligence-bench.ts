@@ -248,6 +248,7 @@ async function populate(spec: PopulateSpec): Promise<PopulateResult> {
             quantity: l.quantity,
             unitPriceMinor: minor(l.originalUnitPrice),
             discountedTotalMinor: minor(l.discountedTotal),
+            isGiftCard: false,
           }))
         : [],
       refunds: spec.lineItems

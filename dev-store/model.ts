@@ -217,6 +217,9 @@ export interface DevShopData {
 
 export const gid = (type: string, id: string): string => `gid://shopify/${type}/${id}`;
 
+/** The dev store's gift cards are the products of type "Gift Card" (Shopify's LineItem.isGiftCard / line_items[].gift_card). */
+export const isGiftCardProduct = (product: Pick<DevProduct, "productType"> | null | undefined): boolean => product?.productType === "Gift Card";
+
 /** Parses `gid://shopify/Order/123` into `{ type: "Order", id: "123" }`; null when it is not a GID. */
 export function parseGid(value: string): { type: string; id: string } | null {
   const match = /^gid:\/\/shopify\/([A-Za-z]+)\/([^/?]+)/.exec(value);

@@ -49,7 +49,7 @@
  * - Refund transactions carry the presentment amount and currency (what the buyer paid in).
  */
 import { bagMinor, formatMinor } from "./money";
-import { gid } from "./model";
+import { gid, isGiftCardProduct } from "./model";
 import type { DevCustomer, DevDiscountCode, DevLineItem, DevOrder, DevProduct, DevRefund, DevShop, MoneyBag } from "./model";
 import { refundedParts } from "./generator/order-math";
 
@@ -197,8 +197,8 @@ function lineItemPayload(li: DevLineItem, order: DevOrder, store: PayloadStore |
     fulfillable_quantity: fulfilled || order.cancelledAt ? 0 : currentQuantity,
     fulfillment_status: fulfilled ? "fulfilled" : null,
     fulfillment_service: "manual",
-    gift_card: product?.productType === "Gift Card",
-    requires_shipping: product?.productType !== "Gift Card",
+    gift_card: isGiftCardProduct(product),
+    requires_shipping: !isGiftCardProduct(product),
     taxable: true,
     product_exists: li.productId !== null && product !== undefined,
     price: li.originalUnitPrice.shopMoney.amount,

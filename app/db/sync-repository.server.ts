@@ -208,14 +208,14 @@ export class SyncRepository {
           table: "OrderLineItem",
           columns: [
             "shopDomain", "lineItemGid", "orderGid", "productGid", "variantGid", "title", "variantTitle", "sku",
-            "quantity", "unitPriceMinor", "discountedTotalMinor",
+            "quantity", "unitPriceMinor", "discountedTotalMinor", "isGiftCard",
           ],
           key: ["shopDomain", "lineItemGid"],
         },
         replaced.flatMap((o) =>
           o.lineItems.map((l) => [
             shopDomain, l.lineItemGid, o.orderGid, l.productGid, l.variantGid, l.title, l.variantTitle, l.sku,
-            l.quantity, l.unitPriceMinor, l.discountedTotalMinor,
+            l.quantity, l.unitPriceMinor, l.discountedTotalMinor, l.isGiftCard,
           ]),
         ),
       );

@@ -156,12 +156,14 @@ async function loadOrderSnapshot(db: LedgerTx | PrismaClient, shopDomain: string
   if (!order || order.deletedAt) return null;
   const refunds = await db.refund.aggregate({ where: { shopDomain, orderGid }, _sum: { totalMinor: true } });
   const refundedRows = refunds._sum.totalMinor ?? 0n;
+  const giftCards = await db.orderLineItem.aggregate({ where: { shopDomain, orderGid, isGiftCard: true }, _sum: { discountedTotalMinor: true } });
   return {
     orderGid,
     customerGid: order.customerGid,
     currencyCode: order.currencyCode,
     financialStatus: order.financialStatus,
     subtotalMinor: order.subtotalMinor,
+    giftCardMinor: giftCards._sum.discountedTotalMinor ?? 0n,
     totalPriceMinor: order.totalPriceMinor,
     // refunds/create adds a Refund row before the order's next update carries it: take whichever knows more.
     refundedMinor: refundedRows > order.totalRefundedMinor ? refundedRows : order.totalRefundedMinor,

@@ -45,9 +45,17 @@ export async function qualifyingValue(db: Db, active: ActiveProgram, customerGid
     where: { shopDomain, customerGid, deletedAt: null, processedAt: { gt: since, lte: now } },
     select: { orderGid: true, currencyCode: true, financialStatus: true, subtotalMinor: true, totalPriceMinor: true, totalRefundedMinor: true, cancelledAt: true, test: true, tags: true, processedAt: true },
   });
+  // Gift cards bought are not spend on goods (they count when spent).
+  const giftCards = await db.orderLineItem.groupBy({
+    by: ["orderGid"],
+    where: { shopDomain, isGiftCard: true, orderGid: { in: orders.map((o) => o.orderGid) } },
+    _sum: { discountedTotalMinor: true },
+  });
+  const giftCardOf = new Map(giftCards.map((g) => [g.orderGid, g._sum.discountedTotalMinor ?? 0n]));
   let spend = 0n;
   for (const o of orders) {
-    const kept = keptEligibleMinor({ ...o, customerGid, refundedMinor: o.totalRefundedMinor, tags: o.tags ? o.tags.split(",") : [] }, active.rules.excludedOrderTags);
+    const giftCardMinor = giftCardOf.get(o.orderGid) ?? 0n;
+    const kept = keptEligibleMinor({ ...o, customerGid, giftCardMinor, refundedMinor: o.totalRefundedMinor, tags: o.tags ? o.tags.split(",") : [] }, active.rules.excludedOrderTags);
     if (kept.minor > 0n) spend += kept.minor / kept.total;
   }
   return Number(spend);

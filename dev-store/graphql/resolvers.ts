@@ -5,7 +5,7 @@
  * field the dev store does not model says so instead of inventing data.
  */
 import { GraphQLError, type GraphQLResolveInfo } from "graphql";
-import { gid, parseGid } from "../model";
+import { gid, isGiftCardProduct, parseGid } from "../model";
 import type {
   DevCustomer,
   DevDiscountCode,
@@ -414,6 +414,7 @@ export const typeResolvers: ResolverMap = {
     originalUnitPriceSet: (li: DevLineItem) => li.originalUnitPrice,
     discountedTotalSet: (li: DevLineItem) => li.discountedTotal,
     totalDiscountSet: (li: DevLineItem) => li.totalDiscount,
+    isGiftCard: (li: DevLineItem, _a, ctx) => isGiftCardProduct(li.productId ? ctx.store.product(li.productId) : null),
     product: (li: DevLineItem, _a, ctx) => (li.productId ? (ctx.store.product(li.productId) ?? null) : null),
     variant: (li: DevLineItem, _a, ctx) => (li.variantId ? (ctx.store.variant(li.variantId) ?? null) : null),
     vendor: (li: DevLineItem, _a, ctx) => (li.productId ? (ctx.store.product(li.productId)?.vendor ?? null) : null),

@@ -4,7 +4,7 @@
  * app's mappers), so a mapping bug shows up as a difference.
  */
 import { expect } from "vitest";
-import { gid } from "../../dev-store/model";
+import { gid, isGiftCardProduct } from "../../dev-store/model";
 import type { DevStore } from "../../dev-store/store";
 import { toMinorUnits } from "~/domain/sync/money";
 import type { PrismaClient } from "~/db.server";
@@ -67,6 +67,7 @@ export function expectedState(store: DevStore) {
       quantity: l.quantity,
       unitPriceMinor: minor(l.originalUnitPrice),
       discountedTotalMinor: minor(l.discountedTotal),
+      isGiftCard: isGiftCardProduct(l.productId ? store.product(l.productId) : null),
     })),
   );
   const refunds = store.orders().flatMap((o) =>
@@ -127,6 +128,7 @@ export async function expectDatabaseToMatchStore(
     quantity: l.quantity,
     unitPriceMinor: l.unitPriceMinor,
     discountedTotalMinor: l.discountedTotalMinor,
+    isGiftCard: l.isGiftCard,
   }))).toEqual(expected.lineItems);
   expect(stored.refunds.map((r) => ({ refundGid: r.refundGid, orderGid: r.orderGid, totalMinor: r.totalMinor }))).toEqual(expected.refunds);
   expect(stored.products.map((p) => ({ productGid: p.productGid, title: p.title }))).toEqual(expected.products);

@@ -37,13 +37,14 @@ export interface TruthReport {
 }
 
 /** The order as earning reads it (app/services/points.server.ts): the stored row, refunds counted from whichever knows more. */
-function storedSnapshot(row: Order, refundedRows: bigint): OrderSnapshot {
+function storedSnapshot(row: Order, refundedRows: bigint, giftCardMinor: bigint): OrderSnapshot {
   return {
     orderGid: row.orderGid,
     customerGid: row.customerGid,
     currencyCode: row.currencyCode,
     financialStatus: row.financialStatus,
     subtotalMinor: row.subtotalMinor,
+    giftCardMinor,
     totalPriceMinor: row.totalPriceMinor,
     refundedMinor: refundedRows > row.totalRefundedMinor ? refundedRows : row.totalRefundedMinor,
     cancelledAt: row.cancelledAt,
@@ -97,6 +98,10 @@ export async function compareWithStore(
   }
   for (const row of rows) if (!truth.has(row.orderGid)) problems.push(`order ${row.orderGid} stored but not in the shop`);
   const refunds = await db.refund.findMany({ where: { shopDomain }, select: { refundGid: true, orderGid: true, totalMinor: true } });
+  const giftCardByOrder = new Map<string, bigint>();
+  for (const l of await db.orderLineItem.findMany({ where: { shopDomain, isGiftCard: true }, select: { orderGid: true, discountedTotalMinor: true } })) {
+    giftCardByOrder.set(l.orderGid, (giftCardByOrder.get(l.orderGid) ?? 0n) + l.discountedTotalMinor);
+  }
   const refundedByOrder = new Map<string, bigint>();
   for (const r of refunds) refundedByOrder.set(r.orderGid, (refundedByOrder.get(r.orderGid) ?? 0n) + r.totalMinor);
   const truthRefunds = new Set(store.orders().flatMap((o) => o.refunds.map((r) => gid("Refund", r.id))));
@@ -119,7 +124,7 @@ export async function compareWithStore(
   for (const orderGid of touched.orders) {
     const row = byGid.get(orderGid);
     if (!row || row.deletedAt) continue; // reported above
-    const snapshot = storedSnapshot(row, refundedByOrder.get(orderGid) ?? 0n);
+    const snapshot = storedSnapshot(row, refundedByOrder.get(orderGid) ?? 0n, giftCardByOrder.get(orderGid) ?? 0n);
     const mine = orderEntries.get(orderGid) ?? [];
     const pinned = mine.find((e) => e.detail && e.reversesEntryId === null);
     if (!pinned) {

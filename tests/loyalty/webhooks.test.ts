@@ -69,6 +69,18 @@ describe("loyalty from webhooks", () => {
     expect(await getBalance(SHOP, CUSTOMER, { db: db.prisma, now: () => NOW })).toEqual({ available: 0, pending: 0, lifetimeEarned: 0 });
   });
 
+  it("GIVEN an order that also buys a gift card THEN only the goods earn (the gift card earns when it is spent)", async () => {
+    const id = 5_550_002;
+    const gid = `gid://shopify/Order/${id}`;
+    const buyer = { ...fixture.customer, id: 4243, admin_graphql_api_id: "gid://shopify/Customer/4243" };
+    // Line 2 ($199 less its $10 discount allocation = $189) is a gift card: $388 - $189 = $199 of goods.
+    const lines = fixture.line_items.map((l, i) => ({ ...l, gift_card: i === 1 }));
+    await deliver("orders/paid", { ...paid, id, admin_graphql_api_id: gid, customer: buyer, line_items: lines });
+    const earned = await db.prisma.loyaltyEntry.findMany({ where: { shopDomain: SHOP, orderGid: gid }, select: { kind: true, points: true } });
+    expect(earned.find((e) => e.kind === "order")?.points).toBe(199);
+    expect((await db.prisma.orderLineItem.findMany({ where: { shopDomain: SHOP, orderGid: gid }, orderBy: { lineItemGid: "asc" } })).map((l) => l.isGiftCard)).toEqual([false, true]);
+  });
+
   it("awards account-creation points on customers/create, once", async () => {
     const customer = { ...fixture.customer, id: 4242, admin_graphql_api_id: "gid://shopify/Customer/4242", created_at: "2022-01-01T00:00:00Z", updated_at: "2022-01-01T00:00:00Z" };
     expect(await deliver("customers/create", customer)).toBe("customer");

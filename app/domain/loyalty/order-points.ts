@@ -16,6 +16,8 @@ export interface OrderSnapshot {
   financialStatus: string | null;
   /** Line items after discounts, before shipping and taxes. */
   subtotalMinor: bigint;
+  /** The part of `subtotalMinor` that buys gift cards: it earns when it is spent, not when it is bought. */
+  giftCardMinor: bigint;
   totalPriceMinor: bigint;
   /** Everything refunded so far (goods, shipping, taxes). */
   refundedMinor: bigint;
@@ -53,7 +55,8 @@ export function keptEligibleMinor(order: OrderSnapshot, excludedOrderTags: strin
   const excluded = new Set(excludedOrderTags.map((t) => t.toLowerCase()));
   if (order.tags.some((t) => excluded.has(t.toLowerCase()))) return { minor: 0n, total: 0n, reason: "excluded tag" };
   const total = order.totalPriceMinor;
-  const eligible = order.subtotalMinor > 0n ? order.subtotalMinor : 0n;
+  const goods = order.subtotalMinor - order.giftCardMinor;
+  const eligible = goods > 0n ? goods : 0n;
   if (total <= 0n || eligible === 0n) return { minor: 0n, total, reason: "nothing paid" };
   const kept = total - order.refundedMinor;
   if (kept <= 0n) return { minor: 0n, total, reason: "refunded" };

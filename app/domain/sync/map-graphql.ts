@@ -87,6 +87,7 @@ export function lineItemFromGraphql(node: Json, currencyCode: string): LineItemR
     quantity,
     unitPriceMinor: shopMoney(node.originalUnitPriceSet, "LineItem.originalUnitPriceSet", currencyCode).minor,
     discountedTotalMinor: shopMoney(node.discountedTotalSet, "LineItem.discountedTotalSet", currencyCode).minor,
+    isGiftCard: node.isGiftCard === true,
   };
 }
 

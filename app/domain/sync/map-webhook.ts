@@ -53,6 +53,7 @@ const LineItemPayload = z
     price_set: moneySet,
     total_discount_set: moneySet,
     discount_allocations: z.array(z.object({ amount_set: moneySet }).passthrough()).nullish(),
+    gift_card: z.boolean().nullish(),
   })
   .passthrough();
 
@@ -209,6 +210,7 @@ function lineItemFromWebhook(line: z.infer<typeof LineItemPayload>, currencyCode
     quantity: line.quantity,
     unitPriceMinor: unit,
     discountedTotalMinor: unit * BigInt(line.quantity) - discount,
+    isGiftCard: line.gift_card === true,
   };
 }
 

@@ -40,6 +40,8 @@ export interface LineItemRecord {
   quantity: number;
   unitPriceMinor: bigint;
   discountedTotalMinor: bigint;
+  /** A gift card sold (money the shopper will spend later). */
+  isGiftCard: boolean;
 }
 
 export interface RefundRecord {

@@ -80,6 +80,7 @@ export const OrderFields = `#graphql
 export const OrderLineItemFields = `#graphql
   fragment OrderLineItemFields on LineItem {
     id
+    isGiftCard
     title
     variantTitle
     sku

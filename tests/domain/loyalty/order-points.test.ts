@@ -18,6 +18,7 @@ const order = (o: Partial<OrderSnapshot> = {}): OrderSnapshot => ({
   currencyCode: "USD",
   financialStatus: "PAID",
   subtotalMinor: 10_000n, // 100.00 of goods after discounts
+  giftCardMinor: 0n,
   totalPriceMinor: 12_000n, // + shipping and tax
   refundedMinor: 0n,
   cancelledAt: null,
@@ -44,6 +45,8 @@ describe("orderTarget", () => {
     ["zero-decimal currency (JPY)", order({ currencyCode: "JPY", subtotalMinor: 5_000n, totalPriceMinor: 5_500n }), 5_000],
     ["three-decimal currency (KWD)", order({ currencyCode: "KWD", subtotalMinor: 12_345n, totalPriceMinor: 12_345n }), 12],
     ["excluded tag", order({ tags: ["Wholesale"] }), 0],
+    ["a gift card bought earns nothing: 25.00 of the 100.00 is a gift card", order({ giftCardMinor: 2_500n }), 75],
+    ["an order of only gift cards", order({ giftCardMinor: 10_000n }), 0],
   ])("%s", (_name, snapshot, expected) => {
     const rules = pinOrderRules({ ...DEFAULT_EARN_RULES, excludedOrderTags: ["wholesale"] }, 1, 100, false);
     expect(orderTarget(snapshot, rules).purchase).toBe(expected);

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "OrderLineItem" ADD COLUMN     "isGiftCard" BOOLEAN NOT NULL DEFAULT false;
+
