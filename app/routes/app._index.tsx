@@ -16,10 +16,12 @@ import {
   dashboardInsights,
   enableProgrammeWithDefaults,
   loyaltyOverview,
-  retentionOverview,
+  dashboardRetention,
   syncStatus,
   type RetentionOverview,
 } from "~/services/admin-views.server";
+
+type DashboardRetention = Awaited<ReturnType<typeof dashboardRetention>>;
 import { env } from "~/env.server";
 import { authenticate } from "~/shopify.server";
 
@@ -30,7 +32,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   // The theme editor with Evergreen's app embed (extensions/evergreen-theme/blocks/launcher.liquid) ready to switch on.
   const embedUrl = `https://${session.shop}/admin/themes/current/editor?context=apps&activateAppId=${env().SHOPIFY_API_KEY}/launcher`;
   // Retention reads every purchase history (memoised per intelligence pass): streamed, so the page does not wait for it.
-  return defer({ sync, insights, loyalty, embedUrl, retention: retentionOverview(session.shop, deps) });
+  return defer({ sync, insights, loyalty, embedUrl, retention: dashboardRetention(session.shop, deps) });
 };
 
 /** "Sync again" (intent=sync) or onboarding's "turn on the programme" (intent=enableProgramme). */
@@ -66,7 +68,7 @@ export default function Dashboard() {
         <Layout.Section>
           <Suspense fallback={<RetentionSkeleton />}>
             <Await resolve={retention} errorElement={<Banner tone="critical" title={f.t("common.errorTitle")} />}>
-              {(r) => <RetentionSection r={r as RetentionOverview} />}
+              {(r) => <RetentionSection r={r as DashboardRetention} />}
             </Await>
           </Suspense>
         </Layout.Section>
@@ -166,7 +168,7 @@ function RetentionSkeleton() {
   );
 }
 
-function RetentionSection({ r }: { r: RetentionOverview }) {
+function RetentionSection({ r }: { r: DashboardRetention }) {
   const f = useI18n();
   if (r.buyers === 0) {
     return (
@@ -220,19 +222,7 @@ function RetentionSection({ r }: { r: RetentionOverview }) {
             help={f.t("dash.ltvHelp", { days: ltv.days, customers: f.number(ltv.customers) })}
           />
         ) : null}
-        <Card>
-          <BlockStack gap="200">
-            <Text as="h3" variant="headingSm" tone="subdued">
-              {f.t("dash.ltvCac")}
-            </Text>
-            <Text as="p" variant="headingMd">
-              {f.t("dash.cacEmptyTitle")}
-            </Text>
-            <Text as="p" variant="bodySm" tone="subdued">
-              {f.t("dash.cacEmptyBody")}
-            </Text>
-          </BlockStack>
-        </Card>
+        <LtvCacCard r={r} f={f} />
       </InlineGrid>
       <InlineGrid columns={{ xs: 1, md: "2fr 1fr" }} gap="400">
         <Card>
@@ -298,3 +288,47 @@ function AlertsCard({ r, f }: { r: RetentionOverview; f: Formatter }) {
 }
 
 export const ErrorBoundary = RouteErrorBoundary;
+
+/** LTV/CAC of the latest month with both figures, judged by the merchant's thresholds; or how to get there. */
+function LtvCacCard({ r, f }: { r: DashboardRetention; f: Formatter }) {
+  const { latest, escalations, waitingForCohorts, thresholds } = r.ltvCac;
+  const tone = { healthy: "success", watch: "attention", alert: "critical" } as const;
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <Text as="h3" variant="headingSm" tone="subdued">
+          {f.t("dash.ltvCac")}
+        </Text>
+        {latest ? (
+          <>
+            <InlineStack gap="200" blockAlign="center">
+              <Text as="p" variant="headingLg">
+                {Number.isFinite(latest.ratio) ? f.t("dash.ltvCacValue", { ratio: latest.ratio.toFixed(1) }) : "∞"}
+              </Text>
+              <Badge tone={tone[latest.status]}>{f.t(`dash.ltvCacStatus.${latest.status}` as MessageKey)}</Badge>
+            </InlineStack>
+            <Text as="p" variant="bodySm" tone="subdued">
+              {f.t("dash.ltvCacHelp", { month: latest.month, ltv: f.money(latest.ltvMinor, r.currencyCode), cac: f.money(latest.cacMinor, r.currencyCode), months: 12 })}
+            </Text>
+            {escalations.map((e) => (
+              <Text as="p" variant="bodySm" tone="critical" key={`${e.channel}|${e.startMonth}`}>
+                {e.channel ? `${e.channel}: ` : ""}
+                {f.t("dash.ltvCacEscalated", { alert: thresholds.alert, months: e.months, start: e.startMonth })}
+              </Text>
+            ))}
+          </>
+        ) : (
+          <>
+            <Text as="p" variant="headingMd">
+              {f.t("dash.cacEmptyTitle")}
+            </Text>
+            <Text as="p" variant="bodySm" tone="subdued">
+              {waitingForCohorts ? f.t("dash.ltvCacWaiting", { months: 12 }) : f.t("dash.cacEmptyBody")}
+            </Text>
+          </>
+        )}
+        <RemixLink to="/app/settings">{f.t("dash.cacEnter")}</RemixLink>
+      </BlockStack>
+    </Card>
+  );
+}

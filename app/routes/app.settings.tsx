@@ -65,6 +65,9 @@ export default function Settings() {
             )}
           </SectionForm>
         </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection title={f.t("set.acquisition")} description={f.t("set.acquisitionHelp", { months: 12 })}>
+          <AcquisitionSection s={s} f={f} />
+        </Layout.AnnotatedSection>
         <Layout.AnnotatedSection title={f.t("set.writeBack")}>
           <SectionForm section="writeBack" f={f}>
             {(errors) => (
@@ -323,3 +326,42 @@ function ReferralsSection({ s, f }: { s: Settings; f: Formatter }) {
 }
 
 export const ErrorBoundary = RouteErrorBoundary;
+
+/** CAC per month (blended or per channel) and the LTV/CAC thresholds the dashboard judges it by. */
+function AcquisitionSection({ s, f }: { s: Settings; f: Formatter }) {
+  const a = s.acquisition;
+  return (
+    <BlockStack gap="400">
+      <Card>
+        {a.entries.length === 0 ? (
+          <Text as="p" tone="subdued">
+            {f.t("set.cacNone")}
+          </Text>
+        ) : (
+          <DataTable
+            columnContentTypes={["text", "text", "numeric"]}
+            headings={[f.t("set.cacMonth"), f.t("set.cacChannel"), f.t("set.cacAmount")]}
+            rows={a.entries.map((e) => [e.month, e.channel ?? f.t("set.cacAllChannels"), f.money(e.amountMinor, s.currencyCode)])}
+          />
+        )}
+      </Card>
+      <SectionForm section="cac" f={f}>
+        {(errors) => (
+          <FormLayout.Group condensed>
+            <TextInput label={f.t("set.cacMonth")} name="month" initial="" error={fieldError(f, errors, "month")} />
+            <TextInput label={f.t("set.cacChannel")} name="channel" initial="" error={fieldError(f, errors, "channel")} />
+            <TextInput label={f.t("set.cacAmount")} name="amount" numeric initial="" help={f.t("set.cacAmountHelp")} error={fieldError(f, errors, "amount")} />
+          </FormLayout.Group>
+        )}
+      </SectionForm>
+      <SectionForm section="ltvCacThresholds" f={f}>
+        {(errors) => (
+          <FormLayout.Group condensed>
+            <TextInput label={f.t("set.ltvCacHealthy")} name="healthy" numeric initial={a.healthy} error={fieldError(f, errors, "healthy")} />
+            <TextInput label={f.t("set.ltvCacAlert")} name="alert" numeric initial={a.alert} error={fieldError(f, errors, "alert")} />
+          </FormLayout.Group>
+        )}
+      </SectionForm>
+    </BlockStack>
+  );
+}

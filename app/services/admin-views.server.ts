@@ -12,6 +12,7 @@
  * pass (its `asOf` is the pass's instant), so it is computed once after each
  * pass, not on every page view, and pages stream it (Remix `defer`).
  */
+import { cacEntries, getAcquisitionCost, InvalidAcquisitionCostError, LTV_CAC_HORIZON_MONTHS, ltvCacSummary, setLtvCacThresholds, setMonthlyCac, type CacEntry, type LtvCacSummary } from "./acquisition-cost.server";
 import type { SqlDialect } from "~/db/adapter.server";
 import { randomUUID } from "node:crypto";
 import {
@@ -37,6 +38,7 @@ import {
 import {
   RETENTION_BASELINES,
   baselineInputFromShop,
+  cohortLtvAt,
   compareToBaselines,
   consecutiveBreaches,
   type BaselineMetric,
@@ -118,6 +120,8 @@ export interface RetentionOverview {
   curve: { day: number; share: number | null }[];
   /** The same curve for the six latest cohorts old enough to have one. */
   cohortCurves: { month: string; points: { day: number; share: number | null }[] }[];
+  /** LTV per member after LTV_CAC_HORIZON_MONTHS months, by cohort month (what LTV/CAC compares). */
+  cohortLtvForCac: Record<string, number>;
 }
 
 const retentionCache = new Map<string, Promise<RetentionOverview>>();
@@ -209,7 +213,14 @@ export function summariseRetention(analysis: RetentionAnalysis, currencyCode: st
       .filter((c) => c.curve.points.some((p) => p.day >= 90 && p.share !== null))
       .slice(-6)
       .map((c) => ({ month: c.month, points: curveOf(c.curve.points).filter((p) => p.share !== null) })),
+    cohortLtvForCac: cohortLtvAt(cohorts, LTV_CAC_HORIZON_MONTHS - 1),
   };
+}
+
+/** The dashboard's retention figures with LTV/CAC from the merchant's acquisition cost (not cached: CAC edits show at once). */
+export async function dashboardRetention(shopDomain: string, deps: AdminDeps): Promise<RetentionOverview & { ltvCac: LtvCacSummary }> {
+  const [overview, cost] = await Promise.all([retentionOverview(shopDomain, deps), getAcquisitionCost(shopDomain, { db: deps.db })]);
+  return { ...overview, ltvCac: ltvCacSummary(overview.cohortLtvForCac, cost) };
 }
 
 // ---------------------------------------------------------------- layers
@@ -756,6 +767,7 @@ export interface SettingsView {
   };
   replenishment: { enabled: boolean; reminderLeadDays: number; reminderExpireDays: number };
   writeBack: { insightTagsEnabled: boolean; insightTagPrefix: string };
+  acquisition: { entries: CacEntry[]; healthy: number; alert: number };
 }
 
 /** Everything the settings page edits, current values (defaults where nothing is saved yet). */
@@ -768,6 +780,7 @@ export async function programmeSettings(shopDomain: string, deps: AdminDeps): Pr
     getShopSettings(shopDomain, { db: deps.db }),
     shopCurrency(deps.db, shopDomain),
   ]);
+  const cost = await getAcquisitionCost(shopDomain, { db: deps.db });
   const rules = program ? (await loadRules(deps.db, shopDomain, program.currentRuleVersion)).rules : DEFAULT_EARN_RULES;
   return {
     currencyCode: currencyCode ?? "USD",
@@ -785,11 +798,12 @@ export async function programmeSettings(shopDomain: string, deps: AdminDeps): Pr
     },
     replenishment: { enabled: replenishment.enabled, reminderLeadDays: replenishment.reminderLeadDays, reminderExpireDays: replenishment.reminderExpireDays },
     writeBack: { insightTagsEnabled: writeBack.insightTagsEnabled, insightTagPrefix: writeBack.insightTagPrefix },
+    acquisition: { entries: cacEntries(cost.cacByMonth), healthy: cost.thresholds.healthy, alert: cost.thresholds.alert },
   };
 }
 
-export type SettingsSection = "programme" | "rules" | "createReward" | "deactivateReward" | "referrals" | "replenishment" | "writeBack";
-export const SETTINGS_SECTIONS: readonly SettingsSection[] = ["programme", "rules", "createReward", "deactivateReward", "referrals", "replenishment", "writeBack"];
+export type SettingsSection = "programme" | "rules" | "createReward" | "deactivateReward" | "referrals" | "replenishment" | "writeBack" | "cac" | "ltvCacThresholds";
+export const SETTINGS_SECTIONS: readonly SettingsSection[] = ["programme", "rules", "createReward", "deactivateReward", "referrals", "replenishment", "writeBack", "cac", "ltvCacThresholds"];
 
 const on = (form: FormData, name: string) => form.get(name) === "on" || form.get(name) === "true";
 
@@ -896,6 +910,18 @@ export async function saveSettingsSection(shopDomain: string, section: SettingsS
       await updateReplenishmentSettings(shopDomain, { enabled: on(form, "enabled"), reminderLeadDays: lead, reminderExpireDays: expire }, deps);
       return { ok: true };
     }
+    case "cac": {
+      // A blank amount removes the month's (or the channel's) figure.
+      const amount = moneyMinor(form.get("amount"), currencyCode);
+      if (Number.isNaN(amount)) return { ok: false, errors: { amount: { key: "err.money" } } };
+      return acquisitionCostSaved(() =>
+        setMonthlyCac(shopDomain, { month: String(form.get("month") ?? "").trim(), channel: String(form.get("channel") ?? "") || null, amountMinor: amount ?? null }, { db: deps.db }),
+      );
+    }
+    case "ltvCacThresholds": {
+      const ratio = (name: string) => Number(String(form.get(name) ?? "").trim() || Number.NaN);
+      return acquisitionCostSaved(() => setLtvCacThresholds(shopDomain, { healthy: ratio("healthy"), alert: ratio("alert") }, { db: deps.db }));
+    }
     case "writeBack": {
       const result = await updateShopSettings(shopDomain, { insightTagsEnabled: on(form, "insightTagsEnabled"), insightTagPrefix: String(form.get("insightTagPrefix") ?? "") }, { db: deps.db });
       if (result.ok) return { ok: true };
@@ -903,6 +929,16 @@ export async function saveSettingsSection(shopDomain: string, section: SettingsS
       for (const e of result.errors) errors[e.field] = { key: "err.invalid", vars: { detail: e.message } };
       return fail();
     }
+  }
+}
+
+async function acquisitionCostSaved(save: () => Promise<void>): Promise<ActionResult> {
+  try {
+    await save();
+    return { ok: true };
+  } catch (error) {
+    if (!(error instanceof InvalidAcquisitionCostError)) throw error;
+    return { ok: false, errors: Object.fromEntries(error.problems.map((p) => [p.field, { key: "err.invalid", vars: { detail: p.message } }])) };
   }
 }
 

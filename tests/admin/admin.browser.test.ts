@@ -366,6 +366,29 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
     await page.close();
   });
 
+  it("acquisition cost: a CAC entered in settings gives the dashboard its LTV/CAC", async () => {
+    // A cohort month whose first 12 months are over: LTV/CAC compares those months' revenue with the CAC.
+    const first = await app.db.prisma.order.findFirstOrThrow({ where: { shopDomain: app.shop, customerGid: { not: null } }, orderBy: { processedAt: "asc" } });
+    const month = first.processedAt.toISOString().slice(0, 7);
+    const opened = await open("/app/settings");
+    const cac = opened.page.locator('form[data-section="cac"]');
+    await cac.locator('input[name="month"]').fill(month);
+    await cac.locator('input[name="amount"]').fill("5");
+    await cac.getByRole("button", { name: "Save" }).click();
+    await cac.getByText("Saved.").waitFor({ timeout: 10_000 });
+    const stored = await app.db.prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: app.shop } });
+    expect(JSON.parse(stored.cacByMonth)).toEqual({ [month]: 500 });
+    expectNoPageErrors(opened);
+    await opened.page.close();
+
+    const dashboard = await open("/app");
+    const card = dashboard.page.getByText(`Customers won in ${month}`, { exact: false });
+    await card.waitFor({ timeout: 30_000 });
+    await expect(dashboard.page.getByText(/^\d+\.\d×$/).first().isVisible()).resolves.toBe(true);
+    expectNoPageErrors(dashboard);
+    await dashboard.page.close();
+  });
+
   it("customer loyalty: a staff adjustment with a reason adds a ledger line and changes the balance; bad input shows inline errors", async () => {
     const insight = await app.db.prisma.customerInsight.findFirstOrThrow({ where: { shopDomain: app.shop, orders: { gte: 3 } }, orderBy: { orders: "desc" } });
     const id = insight.customerGid.split("/").pop()!;

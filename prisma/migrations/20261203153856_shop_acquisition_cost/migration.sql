@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "ShopSettings" ADD COLUMN "cacByMonth" TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE "ShopSettings" ADD COLUMN "ltvCacHealthy" REAL NOT NULL DEFAULT 3;
+ALTER TABLE "ShopSettings" ADD COLUMN "ltvCacAlert" REAL NOT NULL DEFAULT 2.5;
