@@ -36,6 +36,7 @@ export const DATABASE_TEST_DIRS = [
   "tests/campaigns",
   "tests/faults",
   "tests/admin/loyalty-admin.test.ts",
+  "tests/admin/acquisition-cost.test.ts",
   "tests/e2e",
 ];
 
