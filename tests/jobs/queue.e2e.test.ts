@@ -138,7 +138,6 @@ describe.runIf(testPostgresUrl() !== undefined)(
   () => {
     let dir: string;
     const workers: ChildProcess[] = [];
-    const tsx = path.resolve("node_modules/.bin/tsx");
 
     beforeEach(() => {
       dir = mkdtempSync(path.join(os.tmpdir(), "evergreen-jobs-"));
@@ -150,7 +149,9 @@ describe.runIf(testPostgresUrl() !== undefined)(
 
     function startWorker(name: string) {
       const file = path.join(dir, `${name}.log`);
-      const child = spawn(tsx, ["tests/jobs/queue-worker.fixture.ts"], {
+      // Node itself with tsx's loader, not the tsx CLI: the CLI runs the script in a grandchild,
+      // which a SIGKILL of the CLI would leave running (holding this worker's stderr open).
+      const child = spawn(process.execPath, ["--import", "tsx", "tests/jobs/queue-worker.fixture.ts"], {
         env: { ...process.env, DATABASE_URL: db.url, RECORD_FILE: file, WORKER_ID: name, LEASE_MS: "1500", WORK_MS: "30" },
         stdio: ["ignore", "ignore", "inherit"],
       });
