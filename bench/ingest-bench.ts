@@ -17,8 +17,8 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { postgresServer, round, stopOnSignal, type BenchDb, type Postgres } from "./common";
-import { openBenchClient } from "./prisma-clients";
+import { round, stopOnSignal, type BenchDb, type Postgres } from "./common";
+import { openScratchDatabase } from "./prisma-clients";
 
 const { values } = parseArgs({
   options: {
@@ -35,8 +35,8 @@ const BATCHES = Number(values.batches);
 const CUSTOMERS = Number(values.customers);
 const EVENTS_PER_BATCH = 10;
 const say = (message: string) => process.stderr.write(`[bench:ingest] ${message}\n`);
-let postgres: Postgres | null = null;
-stopOnSignal(new Set(), () => postgres, say);
+const pgServer = { current: null as Postgres | null };
+stopOnSignal(new Set(), () => pgServer.current, say);
 
 const NAMES = ["page_viewed", "product_viewed", "product_viewed", "product_viewed", "collection_viewed", "search_submitted", "product_added_to_cart"];
 function batchBody(token: string, run: number, i: number, now: Date): string {
@@ -59,28 +59,9 @@ function batchBody(token: string, run: number, i: number, now: Date): string {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function benchDatabase(db: BenchDb, scratchDir: string) {
-  const { applyMigrations } = await import("../scripts/prisma.mjs");
-  const { createScratchDatabase } = await import("../scripts/pg-migrate.mjs");
-  const { dialectOf } = await import("~/db/adapter.server");
   const { ingestBehaviourBatch, pixelIngestToken } = await import("~/services/behaviour-ingest.server");
   const { refreshCustomerBehaviour } = await import("~/services/behaviour.server");
-
-  let url: string;
-  let drop: () => Promise<void>;
-  if (db === "sqlite") {
-    const dir = mkdtempSync(path.join(scratchDir, "sqlite-"));
-    url = `file:${path.join(dir, "bench.db")}`;
-    drop = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    postgres ??= postgresServer(path.join(os.tmpdir(), "evergreen-ingest-bench-pg"), say);
-    if (!postgres) throw new Error("no PostgreSQL server");
-    const scratch = await createScratchDatabase(postgres.url, { prefix: "ingestbench" });
-    url = scratch.url;
-    drop = () => scratch.drop();
-  }
-  await applyMigrations(url);
-  const prisma = await openBenchClient(url, { provider: db === "sqlite" ? "sqlite" : "postgresql", log: say });
-  const dialect = dialectOf(url);
+  const { prisma, dialect, drop } = await openScratchDatabase(db, scratchDir, pgServer, "ingest-bench", say);
   const token = pixelIngestToken(SHOP, SECRET);
   const allow = { take: () => ({ allowed: true, remaining: 1, retryAfterSeconds: 0 }) };
   const size = async (): Promise<number> => {
@@ -154,13 +135,13 @@ async function main() {
       console.log(`refresh: ${result.refresh.customers} customers from ${result.refresh.events} events in ${result.refresh.seconds} s`);
     }
   } finally {
-    postgres?.stop();
+    pgServer.current?.stop();
     rmSync(scratchDir, { recursive: true, force: true });
   }
 }
 
 main().catch((error) => {
   console.error(error);
-  postgres?.stop();
+  pgServer.current?.stop();
   process.exit(1);
 });

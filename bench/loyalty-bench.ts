@@ -25,8 +25,8 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { postgresServer, round, stopOnSignal, type BenchDb, type Postgres } from "./common";
-import { openBenchClient } from "./prisma-clients";
+import { round, stopOnSignal, type BenchDb, type Postgres } from "./common";
+import { openScratchDatabase } from "./prisma-clients";
 import fixture from "../tests/fixtures/orders-create.json";
 
 const { values } = parseArgs({
@@ -43,8 +43,8 @@ const ORDERS = Number(values.orders);
 const CUSTOMERS = Number(values.customers ?? Math.max(1, Math.floor(ORDERS / 3)));
 const say = (message: string) => process.stderr.write(`[bench:loyalty] ${message}\n`);
 
-let postgres: Postgres | null = null;
-stopOnSignal(new Set(), () => postgres, say);
+const pgServer = { current: null as Postgres | null };
+stopOnSignal(new Set(), () => pgServer.current, say);
 
 /** A paid order payload (REST shape, as Shopify sends it), $10.00-$400.00 of goods. */
 function paidOrder(i: number, run: number) {
@@ -90,31 +90,11 @@ interface Row {
 }
 
 async function benchDatabase(db: BenchDb, scratchDir: string): Promise<Row[]> {
-  const { applyMigrations } = await import("../scripts/prisma.mjs");
-  const { createScratchDatabase } = await import("../scripts/pg-migrate.mjs");
-  const { dialectOf } = await import("~/db/adapter.server");
   const { applyShopWebhook } = await import("~/services/shop-webhooks.server");
   const { applyLoyaltyProgrammeWebhook } = await import("~/services/loyalty-webhooks.server");
   const { rebuildBalances } = await import("~/services/points.server");
   const { upsertProgram } = await import("~/db/loyalty-program.server");
-
-  let url: string;
-  let drop: () => Promise<void>;
-  if (db === "sqlite") {
-    const dir = mkdtempSync(path.join(scratchDir, "sqlite-"));
-    url = `file:${path.join(dir, "bench.db")}`;
-    drop = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    // Its own folder under /tmp, not the 0700 scratch folder: the cluster runs as the postgres OS user when we are root.
-    postgres ??= postgresServer(path.join(os.tmpdir(), "evergreen-loyalty-bench-pg"), say);
-    if (!postgres) throw new Error("no PostgreSQL server");
-    const scratch = await createScratchDatabase(postgres.url, { prefix: "loyaltybench" });
-    url = scratch.url;
-    drop = () => scratch.drop();
-  }
-  await applyMigrations(url);
-  const prisma = await openBenchClient(url, { provider: db === "sqlite" ? "sqlite" : "postgresql", log: say });
-  const dialect = dialectOf(url);
+  const { prisma, dialect, drop } = await openScratchDatabase(db, scratchDir, pgServer, "loyalty-bench", say);
   await upsertProgram(prisma, SHOP, { returnWindowDays: 30 });
   const now = () => new Date("2026-11-01T00:00:00Z");
 
@@ -171,7 +151,7 @@ async function main() {
   try {
     for (const db of values.db!.split(",") as BenchDb[]) rows.push(...(await benchDatabase(db, scratch)));
   } finally {
-    postgres?.stop();
+    pgServer.current?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
   console.log(`\npaid-order webhook -> points awarded (${ORDERS} orders, ${CUSTOMERS} customers, ${os.cpus().length} cores)\n`);
@@ -182,6 +162,6 @@ async function main() {
 
 main().catch((error: unknown) => {
   console.error(error);
-  postgres?.stop();
+  pgServer.current?.stop();
   process.exit(1);
 });

@@ -54,3 +54,41 @@ export async function openBenchClient(
   };
   return new module.PrismaClient({ adapter: createAdapter(url) });
 }
+
+/**
+ * A fresh, migrated database for one benchmark run and a client on it:
+ * SQLite in `scratchDir`, or a scratch database on the benchmark's PostgreSQL
+ * server (started on first use into `server`, so the benchmark's signal
+ * handler can stop it). `drop()` removes it.
+ */
+export async function openScratchDatabase(
+  db: "sqlite" | "postgres",
+  scratchDir: string,
+  server: { current: import("./common").Postgres | null },
+  name: string,
+  say: (message: string) => void,
+) {
+  const { applyMigrations } = await import("../scripts/prisma.mjs");
+  const { createScratchDatabase } = await import("../scripts/pg-migrate.mjs");
+  const { dialectOf } = await import("~/db/adapter.server");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const os = await import("node:os");
+  let url: string;
+  let drop: () => Promise<void>;
+  if (db === "sqlite") {
+    const dir = mkdtempSync(path.join(scratchDir, "sqlite-"));
+    url = `file:${path.join(dir, "bench.db")}`;
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    // Its own folder under /tmp, not the 0700 scratch folder: the cluster runs as the postgres OS user when we are root.
+    const { postgresServer } = await import("./common");
+    server.current ??= postgresServer(path.join(os.tmpdir(), `evergreen-${name}-pg`), say);
+    if (!server.current) throw new Error("no PostgreSQL server");
+    const scratch = await createScratchDatabase(server.current.url, { prefix: name.replace(/[^a-z]/g, "") });
+    url = scratch.url;
+    drop = () => scratch.drop();
+  }
+  await applyMigrations(url);
+  const prisma = await openBenchClient(url, { provider: db === "sqlite" ? "sqlite" : "postgresql", log: say });
+  return { url, prisma, dialect: dialectOf(url), drop };
+}
