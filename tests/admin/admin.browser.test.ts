@@ -138,6 +138,10 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
       await p.getByRole("button", { name: "Sync again" }).click();
     });
     await expect.poll(() => app.db.prisma.syncRun.count({ where: { shopDomain: app.shop } }), { timeout: 10_000 }).toBe(runsBefore + 1);
+    // The catch-up runs as a job: let it finish, so the pages after this one see a settled shop.
+    await expect
+      .poll(() => app.db.prisma.job.count({ where: { shopDomain: app.shop, queue: "sync", state: { in: ["pending", "running"] } } }), { timeout: 90_000, interval: 500 })
+      .toBe(0);
     expectNoPageErrors(opened);
     await page.close();
   });

@@ -73,7 +73,8 @@ export function orderTarget(order: OrderSnapshot, pinned: PinnedOrderRules): Ord
   if (minor === 0n) return { purchase: 0, firstOrder: 0 };
   const denominator = total * 10n ** BigInt(currencyExponent(order.currencyCode)) * 100n;
   const purchase = Number((minor * BigInt(pinned.pointsPerUnit) * BigInt(pinned.multiplierPct)) / denominator);
-  return { purchase, firstOrder: pinned.firstOrderPoints };
+  // An order too small to earn a single point earns no first-order bonus either (a one-cent order is not a way to 100 points).
+  return { purchase, firstOrder: purchase > 0 ? pinned.firstOrderPoints : 0 };
 }
 
 /** Pins the current rules and the customer's tier multiplier for an order earning for the first time. */

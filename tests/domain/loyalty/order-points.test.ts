@@ -56,6 +56,11 @@ describe("orderTarget", () => {
     expect(orderTarget(order(), pinOrderRules({ ...DEFAULT_EARN_RULES, pointsPerUnit: 3 }, 2, 150, false)).purchase).toBe(450);
   });
 
+  it("gives no first-order bonus to an order too small to earn a point", () => {
+    const first = pinOrderRules(DEFAULT_EARN_RULES, 1, 100, true);
+    expect(orderTarget(order({ subtotalMinor: 1n, totalPriceMinor: 1n }), first)).toEqual({ purchase: 0, firstOrder: 0 });
+  });
+
   it("keeps the first-order bonus through a partial refund and drops it when the order earns nothing", () => {
     const first = pinOrderRules(DEFAULT_EARN_RULES, 1, 100, true);
     expect(orderTarget(order(), first)).toEqual({ purchase: 100, firstOrder: DEFAULT_EARN_RULES.firstOrderPoints });
