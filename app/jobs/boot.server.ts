@@ -26,6 +26,8 @@ export function bootBackgroundWork(): void {
     const shops = await resumeInterruptedSyncs();
     if (shops.length > 0) logger.info("resumed interrupted syncs", { shops: shops.length });
   });
+  // EVERGREEN_RECURRING_JOBS=off: only jobs something asks for (syncs) run; browser tests use it.
+  if (process.env.EVERGREEN_RECURRING_JOBS === "off") return;
   setInterval(() => void tick("scheduling recurring work", () => queue.scheduleRecurringWork()), SCHEDULE_EVERY_MS).unref();
   setInterval(() => void tick("reconciling shops", () => reconcileDueShops()), RECONCILE_CHECK_EVERY_MS).unref();
 }

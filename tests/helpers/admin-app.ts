@@ -80,6 +80,9 @@ export async function startAdminApp(options: { seed?: number; orders?: number; t
     SHOPIFY_LOCAL_STORE_URL: storeUrl,
     APP_BRIDGE_URL: `${storeUrl}/app-bridge.js`,
     DATABASE_URL: db.url,
+    // The pages under test, not the hourly and daily jobs: the scheduler's first tick would start every
+    // recurring job at once on this shared SQLite file while the tests write to it (syncs still run as jobs).
+    EVERGREEN_RECURRING_JOBS: "off",
     PORT: String(port),
     LOG_LEVEL: "warn",
   } as NodeJS.ProcessEnv;
