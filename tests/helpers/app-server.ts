@@ -14,7 +14,16 @@ export interface TestAppServer {
   close(): Promise<void>;
 }
 
-export async function startAppServer(routes: Record<string, RouteAction>): Promise<TestAppServer> {
+export interface AppServerOptions {
+  /** Default 0 (any free port); a fixed one lets a restarted process serve the same URL. */
+  port?: number;
+  /** Called for each 500 from a thrown error (not a thrown Response). */
+  onError?: (path: string, thrown: unknown) => void;
+  /** Keep every response in `responses` (default true; off for long-running load). */
+  record?: boolean;
+}
+
+export async function startAppServer(routes: Record<string, RouteAction>, options: AppServerOptions = {}): Promise<TestAppServer> {
   const responses: { path: string; status: number; error?: string }[] = [];
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -33,14 +42,17 @@ export async function startAppServer(routes: Record<string, RouteAction>): Promi
       } catch (thrown) {
         // Remix turns a thrown Response into the response; anything else is a 500.
         response = thrown instanceof Response ? thrown : new Response(thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown), { status: 500 });
+        if (!(thrown instanceof Response)) options.onError?.(url.pathname, thrown);
       }
     }
     const body = Buffer.from(await response.arrayBuffer());
-    responses.push({ path: url.pathname, status: response.status, ...(response.status >= 500 ? { error: body.toString("utf8") } : {}) });
+    if (options.record !== false) responses.push({ path: url.pathname, status: response.status, ...(response.status >= 500 ? { error: body.toString("utf8") } : {}) });
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // Keep-alive sockets from load generators: many, short-lived.
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
