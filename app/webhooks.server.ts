@@ -4,6 +4,7 @@
  * `authenticate.webhook`, which answers 401 (bad HMAC) or 400 (missing headers).
  */
 import { appDatabaseDialect, prisma } from "./db.server";
+import { AdmissionGate, admissionLimitsFromEnv, OverloadedError } from "./http/admission.server";
 import { logger } from "./logger.server";
 import { IntelligenceNotComputedError, UnknownCustomerError, updateCustomer } from "./services/intelligence.server";
 import { applyLoyaltyProgrammeWebhook } from "./services/loyalty-webhooks.server";
@@ -24,8 +25,33 @@ export async function authenticateWebhook(request: Request): ReturnType<typeof a
   }
 }
 
+let gate: AdmissionGate | undefined;
+
+/**
+ * The bound on deliveries applied at once in this process
+ * (`EVERGREEN_WEBHOOK_CONCURRENCY`; default 8 on PostgreSQL, under the pool's
+ * 10 connections so admin pages and jobs still get one; 4 on SQLite, whose
+ * writers take turns anyway).
+ */
+export function webhookGate(): AdmissionGate {
+  gate ??= new AdmissionGate(admissionLimitsFromEnv("EVERGREEN_WEBHOOK_CONCURRENCY", appDatabaseDialect() === "postgresql" ? 8 : 4));
+  return gate;
+}
+
 export async function receiveSyncWebhook(request: Request): Promise<Response> {
-  const { shop, topic, webhookId, eventId, triggeredAt, payload } = await authenticateWebhook(request);
+  const delivery = await authenticateWebhook(request);
+  try {
+    return await webhookGate().run(() => applySyncWebhook(delivery));
+  } catch (error) {
+    if (!(error instanceof OverloadedError)) throw error;
+    // Nothing was applied: Shopify redelivers the same payload later.
+    logger.warn("webhook deferred", { shop: delivery.shop, topic: String(delivery.topic), reason: error.reason, ...webhookGate().load });
+    return new Response("busy; retry later", { status: 503, headers: { "Retry-After": "5" } });
+  }
+}
+
+async function applySyncWebhook(delivery: Awaited<ReturnType<typeof authenticateWebhook>>): Promise<Response> {
+  const { shop, topic, webhookId, eventId, triggeredAt, payload } = delivery;
   try {
     const outcome = await applyShopWebhook(
       { shopDomain: shop, topic: String(topic), webhookId, eventId, triggeredAt, payload },

@@ -99,6 +99,10 @@ try {
       accepted: tries.length - errors,
       p50ms: round(percentile(ms, 50), 1),
       p99ms: round(percentile(ms, 99), 1),
+      // Answered 200 only: the latency of applied work, with deferred (503) tries left out.
+      acceptedP99ms: round(percentile(tries.filter((t) => t.status !== null && t.status >= 200 && t.status < 300).map((t) => t.ms), 99), 1),
+      // 503 + Retry-After from the webhook admission gate: refused before any work, redelivered later.
+      deferred: tries.filter((t) => t.status === 503).length,
       maxms: round(Math.max(0, ...ms), 1),
       errors,
       undelivered: deliveries.filter((d) => d.state !== "delivered").length,
