@@ -11,7 +11,10 @@
  * --passes N (2 recomputes: the first writes every row, the second is the
  * steady state with rows already there), --batch N (5,000 records per
  * insert transaction), --line-items (also insert line items and refunds;
- * intelligence reads neither, so they are left out by default).
+ * intelligence reads neither, so they are left out by default), --replicate K
+ * (generate a shop of N / K customers and copy its customers and orders K
+ * times under new ids inside the database: the generator holds a whole shop in
+ * memory, ~3 GB per 100k customers, so 1M customers is 100k × 10).
  *
  * For each shop size one "populate" process generates the shop
  * (dev-store/generator.ts) and writes Shop, Customer and Order rows with the
@@ -49,6 +52,7 @@ const { values } = parseArgs({
     passes: { type: "string", default: "2" },
     batch: { type: "string", default: "5000" },
     "line-items": { type: "boolean", default: false },
+    replicate: { type: "string", default: "1" },
   },
 });
 
@@ -65,6 +69,8 @@ interface Target {
 interface PopulateSpec {
   seed: string;
   orders: number;
+  /** Copies of the generated shop in the database (1: just the shop). */
+  replicate: number;
   batch: number;
   lineItems: boolean;
   targets: Target[];
@@ -295,6 +301,7 @@ async function populate(spec: PopulateSpec): Promise<PopulateResult> {
       if (i === 0) await repo.refreshStatistics(["Order", "OrderLineItem", "Refund"]);
       if ((i / spec.batch) % 50 === 49) log(`${target.db}: ${i + spec.batch} orders`);
     }
+    if (spec.replicate > 1) await replicateShop(prisma, dialectOf(url), spec.replicate, log);
     await repo.refreshStatistics(["Customer", "Order", "OrderLineItem", "Refund"]);
     const insertSeconds = round((performance.now() - started) / 1000, 2);
     const count = async (table: string) =>
@@ -315,6 +322,37 @@ async function populate(spec: PopulateSpec): Promise<PopulateResult> {
     dbs.push(populated);
   }
   return { generateSeconds, generated, dbs, peakRssMB: peakSoFarMB() };
+}
+
+/**
+ * Copies the shop's customers and orders `copies - 1` times with "~k" appended to
+ * their ids (orders keep their customer's copy), in SQL: same distribution,
+ * `copies` times the customers.
+ */
+async function replicateShop(
+  prisma: import("~/generated/prisma/client").PrismaClient,
+  dialect: "sqlite" | "postgresql",
+  copies: number,
+  log: (m: string) => void,
+): Promise<void> {
+  const columnsOf = async (table: string) =>
+    dialect === "sqlite"
+      ? (await prisma.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM pragma_table_info('${table}')`)).map((r) => r.name)
+      : (await prisma.$queryRawUnsafe<{ name: string }[]>(
+          `SELECT column_name::text AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${table}' ORDER BY ordinal_position`,
+        )).map((r) => r.name);
+  const q = (c: string) => `"${c}"`;
+  for (const [table, renamed] of [["Customer", ["customerGid"]], ["Order", ["orderGid", "customerGid"]]] as const) {
+    const columns = await columnsOf(table);
+    const started = performance.now();
+    for (let k = 1; k < copies; k++) {
+      const select = columns.map((c) => ((renamed as readonly string[]).includes(c) ? `${q(c)} || '~${k}'` : q(c))).join(", ");
+      await prisma.$executeRawUnsafe(
+        `INSERT INTO ${q(table)} (${columns.map(q).join(", ")}) SELECT ${select} FROM ${q(table)} WHERE ${q(renamed[0])} NOT LIKE '%~%'`,
+      );
+    }
+    log(`replicated ${table} ×${copies} in ${round((performance.now() - started) / 1000, 1)} s`);
+  }
 }
 
 // ------------------------------------------------------------------ child: measure
@@ -449,6 +487,7 @@ const dbsExplicit = values.db !== undefined;
 const dbs = (values.db ?? "sqlite,postgres").split(",").map((s) => s.trim()) as BenchDb[];
 for (const d of dbs) if (d !== "sqlite" && d !== "postgres") throw new Error(`--db: sqlite and/or postgres, got ${d}`);
 const ordersPerCustomer = Number(values["orders-per-customer"]);
+const replicate = Math.max(1, Math.floor(Number(values.replicate)));
 const NODE = existsSync(path.join(ROOT, "node_modules", ".bin", "node")) ? path.join(ROOT, "node_modules", ".bin", "node") : process.execPath;
 const children = new Set<ChildProcess>();
 
@@ -585,8 +624,11 @@ try {
     const size: SizeResult = { customersTarget: customers, orders, passes: [] };
     results.push(size);
     try {
-      say(`${customers.toLocaleString("en-US")} customers: generating ${orders.toLocaleString("en-US")} orders and inserting them (${targets.map((t) => t.db).join(", ")})`);
-      const populateSpec: PopulateSpec = { seed: values.seed!, orders, batch: Number(values.batch), lineItems: values["line-items"]!, targets };
+      const copies = replicate > 1 ? ` (${Math.round(orders / replicate).toLocaleString("en-US")} generated, copied ×${replicate})` : "";
+      say(`${customers.toLocaleString("en-US")} customers: generating ${orders.toLocaleString("en-US")} orders${copies} and inserting them (${targets.map((t) => t.db).join(", ")})`);
+      const populateSpec: PopulateSpec = {
+        seed: values.seed!, orders: Math.round(orders / replicate), replicate, batch: Number(values.batch), lineItems: values["line-items"]!, targets,
+      };
       // 1M customers means 2.5M generated orders held in memory: give the heap room.
       size.populate = await runChild<PopulateResult>("populate", populateSpec, "BENCH_POPULATED", ["--max-old-space-size=16384"]);
       for (const d of size.populate.dbs) {
@@ -642,7 +684,7 @@ const report = {
   machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 1024 ** 3, 1), loadAtStart, loadAtEnd: os.loadavg() },
   node: spawnSync(NODE, ["--version"], { encoding: "utf8" }).stdout.trim(),
   commit: spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).stdout.trim(),
-  options: { customers: sizes, dbs, seed: values.seed, ordersPerCustomer, updates: Number(values.updates), passes: Number(values.passes), batch: Number(values.batch), lineItems: values["line-items"], asOf: AS_OF },
+  options: { customers: sizes, dbs, seed: values.seed, ordersPerCustomer, updates: Number(values.updates), passes: Number(values.passes), batch: Number(values.batch), lineItems: values["line-items"], replicate, asOf: AS_OF },
   notes,
   results: results.map((s) => ({ ...s, passes: s.passes.map((p) => ({ ...p, insert: p.insert && { ...p.insert, url: undefined } })) })),
 };

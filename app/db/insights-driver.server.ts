@@ -19,6 +19,7 @@
 import Database from "libsql";
 import pg from "pg";
 import type { PrismaClient } from "~/generated/prisma/client";
+import { logger } from "~/logger.server";
 import type { SqlDialect } from "./adapter.server";
 import type { RawSqlClient } from "./sync-repository.server";
 
@@ -57,7 +58,13 @@ const drivers = new WeakMap<object, Promise<InsightsDriver>>();
 export function insightsDriver(db: DriverSource, dialect: SqlDialect): Promise<InsightsDriver> {
   let driver = drivers.get(db);
   if (!driver) {
-    driver = openDriver(db, dialect).catch(() => prismaDriver(db, dialect));
+    driver = openDriver(db, dialect).catch((error: unknown) => {
+      // Same results, several times slower: say so, or a broken driver goes unseen.
+      logger.warn("insights driver unavailable: bulk queries go through Prisma", {
+        dialect, error: error instanceof Error ? error.message : String(error),
+      });
+      return prismaDriver(db, dialect);
+    });
     drivers.set(db, driver);
   }
   return driver;
@@ -87,8 +94,10 @@ const sqliteValue = (v: SqlValue): unknown =>
 
 function libsqlDriver(conn: Database.Database): InsightsDriver {
   // As db.server.ts's connection settings, plus a larger page cache for whole-shop scans.
+  // all(), not run() or exec(): a PRAGMA that answers a row (busy_timeout does) makes libsql throw
+  // "Execute returned rows", which once sent every SQLite pass down the Prisma fallback unnoticed.
   for (const pragma of ["PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -65536"]) {
-    conn.prepare(pragma).run();
+    conn.prepare(pragma).all();
   }
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {

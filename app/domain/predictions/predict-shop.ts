@@ -21,6 +21,7 @@ import { empiricalCustomerEstimate, empiricalShopModel, type EmpiricalShopModel 
 import { conditionalExpectedOrderValue, fitGammaGamma, type GammaGammaParams } from "./gamma-gamma";
 import { summarise, type CustomerSummary } from "./summaries";
 import { groupSummaryColumns, type SummaryColumns } from "./summary-columns";
+import { seededRandom } from "../random";
 
 export interface PredictShopOptions {
   /** Fit the BG/NBD only with at least this many customers. Default 200. */
@@ -37,6 +38,13 @@ export interface PredictShopOptions {
   /** No next-order date below this P(alive). Default 0.1. */
   nextOrderMinPAlive?: number;
   bgNbd?: FitBgNbdOptions;
+  /**
+   * Fit BG/NBD and Gamma-Gamma on a deterministic random sample of at most this
+   * many buyers when the shop has more (full-pass fits only). Default 50,000:
+   * the parameters' standard errors shrink as 1/√n: a million buyers would cut
+   * them to a fifth of a 50,000 sample's (already small) at twenty times the cost.
+   */
+  maxFitCustomers?: number;
 }
 
 export type FallbackReason =
@@ -72,6 +80,8 @@ export interface FitDiagnostics {
   };
   /** Always computed: the fallback's shop-level rates. */
   empirical: EmpiricalShopModel;
+  /** Present when the models were fitted on a sample of the buyers (see `maxFitCustomers`). */
+  fitSample?: { customers: number; of: number; seed: number };
 }
 
 export interface CustomerPrediction {
@@ -189,15 +199,38 @@ export function fitShopModel(
  * model from the same numbers, without a summary object per customer.
  */
 export function fitShopModelFromColumns(s: SummaryColumns, options: PredictShopOptions = {}): ShopModelFit {
+  const sample = fitSampleMask(s, options.maxFitCustomers ?? DEFAULT_MAX_FIT_CUSTOMERS);
   const empirical: Pick<CustomerSummary, "x" | "tx" | "meanOrderValueMinor">[] = [];
   const spend: Pick<CustomerSummary, "x" | "meanRepeatValueMinor">[] = [];
   for (let i = 0; i < s.count; i++) {
     const x = s.x[i];
     if (x < 0) continue;
+    // The empirical fallback is cheap: every buyer. The fitted models: the sample.
     empirical.push({ x, tx: s.tx[i], meanOrderValueMinor: s.meanOrderValueMinor[i] });
-    if (x > 0) spend.push({ x, meanRepeatValueMinor: s.meanRepeatValueMinor[i] });
+    if (x > 0 && (!sample || sample.mask[i] === 1)) spend.push({ x, meanRepeatValueMinor: s.meanRepeatValueMinor[i] });
   }
-  return fitShopModel({ n: s.buyers, repeaters: s.repeaters, empirical, observations: groupSummaryColumns(s), spend }, options);
+  const observations = groupSummaryColumns(s, sample?.mask);
+  const fit = fitShopModel({ n: s.buyers, repeaters: s.repeaters, empirical, observations, spend }, options);
+  if (sample) fit.fitDiagnostics.fitSample = { customers: observations.n, of: s.buyers, seed: FIT_SAMPLE_SEED };
+  return fit;
+}
+
+const DEFAULT_MAX_FIT_CUSTOMERS = 50_000;
+const FIT_SAMPLE_SEED = 0x5eed;
+
+/**
+ * Which buyers the fit uses when there are more than `max`: each independently
+ * with probability max / buyers from a seeded generator, so a pass over the
+ * same data always fits the same sample and no cohort (customers load in id
+ * order, roughly sign-up order) is over- or under-represented. Null: all.
+ */
+function fitSampleMask(s: SummaryColumns, max: number): { mask: Uint8Array } | null {
+  if (!(max > 0) || s.buyers <= max) return null;
+  const random = seededRandom(FIT_SAMPLE_SEED);
+  const p = max / s.buyers;
+  const mask = new Uint8Array(s.count);
+  for (let i = 0; i < s.count; i++) if (s.x[i] >= 0 && random() < p) mask[i] = 1;
+  return { mask };
 }
 
 function fitValueModel(

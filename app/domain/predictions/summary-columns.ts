@@ -87,9 +87,10 @@ export function summariseColumns(p: OrderColumns, asOf: number): SummaryColumns 
 
 /**
  * The buyers' (x, tₓ, T) collapsed as `groupObservations` does (same rows,
- * same first-seen order, so the same likelihood sums), with numeric keys.
+ * same first-seen order, so the same likelihood sums), with numeric keys;
+ * only customers whose `include` entry is 1, when given (a fit sample).
  */
-export function groupSummaryColumns(s: SummaryColumns): GroupedObservations {
+export function groupSummaryColumns(s: SummaryColumns, include?: Uint8Array): GroupedObservations {
   const index = new Map<number, number>();
   const other = new Map<string, number>();
   const x: number[] = [];
@@ -98,7 +99,7 @@ export function groupSummaryColumns(s: SummaryColumns): GroupedObservations {
   const weight: number[] = [];
   for (let i = 0; i < s.count; i++) {
     const xi = s.x[i];
-    if (xi < 0) continue;
+    if (xi < 0 || (include && include[i] === 0)) continue;
     const t = s.tx[i];
     const TT = s.T[i];
     // Whole days: one number when they fit in 52 bits, else a string key.
@@ -114,5 +115,7 @@ export function groupSummaryColumns(s: SummaryColumns): GroupedObservations {
       weight.push(1);
     } else weight[at]++;
   }
-  return { x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(T), weight: Float64Array.from(weight), n: s.buyers };
+  let n = 0;
+  for (const w of weight) n += w;
+  return { x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(T), weight: Float64Array.from(weight), n };
 }
