@@ -88,7 +88,7 @@ export class AdmissionGate {
  * queue holds four times the limit and a wait is capped so that admitted work
  * still answers inside Shopify's 5-second webhook budget.
  */
-export function admissionLimitsFromEnv(name: string, defaultLimit: number, env: NodeJS.ProcessEnv = process.env): AdmissionLimits {
+export function admissionLimitsFromEnv(name: string, defaultLimit: number, env: Readonly<Record<string, string | undefined>> = process.env): AdmissionLimits {
   const configured = Number(env[name]);
   const limit = Number.isInteger(configured) && configured >= 1 ? configured : defaultLimit;
   return { limit, maxQueued: limit * 4, maxWaitMs: 2_000 };
