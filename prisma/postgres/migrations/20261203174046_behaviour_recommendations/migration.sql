@@ -1,0 +1,20 @@
+-- CreateTable
+CREATE TABLE "CustomerRecommendation" (
+    "shopDomain" TEXT NOT NULL,
+    "customerGid" TEXT NOT NULL,
+    "productGids" TEXT NOT NULL,
+    "computedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "CustomerRecommendation_pkey" PRIMARY KEY ("shopDomain","customerGid")
+);
+
+-- CreateTable
+CREATE TABLE "ProductRecommendation" (
+    "shopDomain" TEXT NOT NULL,
+    "productGid" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "productGids" TEXT NOT NULL,
+    "computedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "ProductRecommendation_pkey" PRIMARY KEY ("shopDomain","kind","productGid")
+);
