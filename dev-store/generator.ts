@@ -19,6 +19,7 @@ import { cumulativeWeights, Rng } from "./rng";
 import { GENERATED_DISCOUNT_CODES, PRODUCT_TEMPLATES } from "./generator/catalog";
 import { applyRefund, computeRefund, priceOrder, type RefundLineRequest } from "./generator/order-math";
 import { COUNTRIES, CUSTOMER_NOTES, EMAIL_DOMAINS, emailSafe } from "./generator/people";
+import { assignHouseholds } from "./generator/addresses";
 
 export { GENERATED_DISCOUNT_CODES } from "./generator/catalog";
 
@@ -385,7 +386,9 @@ export function generateShop(options: GenerateShopOptions): DevShopData {
     orders[n] = record;
   }
 
-  return { shop, products, customers, orders };
+  const data = { shop, products, customers, orders };
+  assignHouseholds(data);
+  return data;
 }
 
 /** Payment, fulfilment, refunds and cancellation for one generated order (mutates it). */

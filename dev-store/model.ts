@@ -80,6 +80,39 @@ export interface DevCustomer {
   updatedAt: string;
   /** Metafields set through the API: `${namespace}.${key}` -> value. */
   metafields: Record<string, { type: string; value: string; updatedAt: string }>;
+  /**
+   * The default address. Absent: derived from the id (dev-store/generator/addresses.ts),
+   * so a generated million-customer shop holds no address objects; null: none.
+   */
+  address?: DevAddress | null;
+  /** The card they pay with. Absent: derived from the id, like `address`; null: they never pay by card. */
+  card?: DevCard | null;
+}
+
+/** A postal address, as Shopify's MailingAddress carries it (protected customer data, level 2). */
+export interface DevAddress {
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  address1: string;
+  address2: string | null;
+  city: string;
+  province: string | null;
+  provinceCode: string | null;
+  zip: string;
+  countryCode: string; // ISO 3166-1 alpha-2
+  phone: string | null;
+}
+
+/** What Shopify's CardPaymentDetails shows of the card that paid an order. */
+export interface DevCard {
+  bin: string; // first six digits
+  last4: string;
+  expirationMonth: number;
+  expirationYear: number;
+  name: string; // the cardholder, as typed at checkout
+  company: string; // "Visa", "Mastercard", ...
+  wallet: "APPLE_PAY" | "GOOGLE_PAY" | "SHOPIFY_PAY" | "ANDROID_PAY" | null;
 }
 
 export interface DevLineItem {
@@ -102,6 +135,8 @@ export interface DevRefundLineItem {
   lineItemId: string;
   quantity: number;
   subtotal: MoneyBag;
+  /** This line's share of the refund's tax (Shopify's RefundLineItem.totalTaxSet); the lines' shares sum to the refund's tax. */
+  totalTax?: MoneyBag;
 }
 
 export interface DevRefund {
@@ -152,6 +187,14 @@ export interface DevOrder {
   sourceName: string; // "web", "pos", ...
   lineItems: DevLineItem[];
   refunds: DevRefund[];
+  /**
+   * Where it shipped, who was billed, the card that paid. Absent: derived from
+   * the order and its customer (dev-store/generator/addresses.ts); null: none
+   * (no shipping, no billing address, not paid by card).
+   */
+  shippingAddress?: DevAddress | null;
+  billingAddress?: DevAddress | null;
+  card?: DevCard | null;
 }
 
 export interface DevDiscountCode {

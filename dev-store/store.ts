@@ -18,7 +18,7 @@ import { convertMinor, moneyBag, parseMinor, USD_RATES_MICRO } from "./money";
 import {
   gid, parseGid,
   type DevCustomer, type DevDiscountCode, type DevLineItem, type DevOrder, type DevProduct, type DevProductVariant,
-  type DevRefund, type DevShop, type DevShopData, type FinancialStatus,
+  type DevRefund, type DevShop, type DevShopData, type FinancialStatus, type DevAddress, type DevCard,
 } from "./model";
 import { Rng } from "./rng";
 import { customerDeletePayload, customerPayload, orderPayload, productPayload, refundPayload } from "./webhook-payloads";
@@ -63,6 +63,10 @@ export interface CreateOrderInput {
   presentmentCurrencyCode?: string;
   discountCode?: string | null;
   financialStatus?: FinancialStatus;
+  /** Where it ships, who is billed, the card that pays; omitted: the customer's (generator/addresses.ts), null: none. */
+  shippingAddress?: DevAddress | null;
+  billingAddress?: DevAddress | null;
+  card?: DevCard | null;
 }
 
 const CANCEL_REASONS = new Set(["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"]);
@@ -460,6 +464,9 @@ export class DevStore {
       sourceName: "web",
       lineItems,
       refunds: [],
+      ...(input.shippingAddress !== undefined && { shippingAddress: input.shippingAddress }),
+      ...(input.billingAddress !== undefined && { billingAddress: input.billingAddress }),
+      ...(input.card !== undefined && { card: input.card }),
     };
     this.orderList.push(order);
     if (codeUsed) this.codeUsage.set(codeUsed.toLowerCase(), (this.codeUsage.get(codeUsed.toLowerCase()) ?? 0) + 1);
@@ -671,7 +678,8 @@ export class DevStore {
    */
   redeemDiscountCode(
     code: string,
-    options: { customerId: string | null; email?: string | null; lines?: CreateOrderInput["lines"]; presentmentCurrencyCode?: string },
+    options: { customerId: string | null; email?: string | null; lines?: CreateOrderInput["lines"]; presentmentCurrencyCode?: string } &
+      Pick<CreateOrderInput, "shippingAddress" | "billingAddress" | "card">,
   ): DevOrder {
     const found = this.discountCodeByCode(code);
     if (!found) throw new DevStoreError(`discount code ${code} does not exist`, "INVALID_DISCOUNT_CODE");
@@ -694,6 +702,9 @@ export class DevStore {
       lines,
       presentmentCurrencyCode: options.presentmentCurrencyCode,
       discountCode: code,
+      ...(options.shippingAddress !== undefined && { shippingAddress: options.shippingAddress }),
+      ...(options.billingAddress !== undefined && { billingAddress: options.billingAddress }),
+      ...(options.card !== undefined && { card: options.card }),
     });
   }
 

@@ -42,15 +42,19 @@
  *   customers/email_marketing_consent_update, order stats -> customers/purchasing_summary). Pass
  *   `{ includeRemovedFields: true }` to get tags and email_marketing_consent in the old shape
  *   for code written against older versions; the app on 2026 versions must not rely on them.
- * - Refund line `total_tax`, refund `refund_shipping_lines`: the model does not split a
- *   refund's tax and shipping per line (the order's current_* totals do account for them).
- * - Addresses beyond the country, client_details, browser_ip, landing_site, checkout tokens,
+ * - Refund `refund_shipping_lines`: the model does not split a refund's shipping out (the
+ *   order's current_* totals do account for it). Refund lines do carry their share of the
+ *   refund's tax (`total_tax`, `total_tax_set`), as Shopify's do.
+ * - client_details, browser_ip, landing_site, checkout tokens, payment_details (deprecated),
  *   fulfillments' contents, duties, payment_terms: the model has no data for them.
+ * Addresses (customer default_address, order shipping_address / billing_address) come from
+ * dev-store/generator/addresses.ts: the record's own, else derived from its id.
  * - Refund transactions carry the presentment amount and currency (what the buyer paid in).
  */
 import { bagMinor, formatMinor } from "./money";
 import { gid, isGiftCardProduct } from "./model";
-import type { DevCustomer, DevDiscountCode, DevLineItem, DevOrder, DevProduct, DevRefund, DevShop, MoneyBag } from "./model";
+import type { DevAddress, DevCustomer, DevDiscountCode, DevLineItem, DevOrder, DevProduct, DevRefund, DevShop, MoneyBag } from "./model";
+import { customerAddress, orderBillingAddress, orderShippingAddress } from "./generator/addresses";
 import { refundedParts } from "./generator/order-math";
 
 /** What the payload builders read from a store (DevStore satisfies it). */
@@ -62,8 +66,8 @@ export interface PayloadStore {
 }
 
 export interface CustomerPayloadOptions {
-  /** For `currency` and the time zone of timestamps; UTC and no currency without it. */
-  shop?: Pick<DevShop, "currencyCode" | "ianaTimezone">;
+  /** For `currency` and the time zone of timestamps (UTC and no currency without it), and the domain the derived address hangs on. */
+  shop?: Pick<DevShop, "currencyCode" | "ianaTimezone"> & Partial<Pick<DevShop, "domain">>;
   /** Adds fields Shopify dropped from customer webhooks in 2025-01 (tags, email_marketing_consent). */
   includeRemovedFields?: boolean;
 }
@@ -107,26 +111,42 @@ function minorSet(order: DevOrder, shopMinor: number, presMinor: number): Json {
   };
 }
 
-function addressOf(customer: DevCustomer): Json | null {
-  if (customer.countryCode === null) return null;
+/** A REST address; `address` null: only the customer's country is known. */
+function restAddress(address: DevAddress | null, fallback: { firstName: string | null; lastName: string | null; phone: string | null; countryCode: string }): Json {
+  const firstName = address ? address.firstName : fallback.firstName;
+  const lastName = address ? address.lastName : fallback.lastName;
+  return {
+    first_name: firstName,
+    last_name: lastName,
+    name: [firstName, lastName].filter(Boolean).join(" "),
+    company: address?.company ?? null,
+    address1: address?.address1 ?? null,
+    address2: address?.address2 ?? null,
+    city: address?.city ?? null,
+    province: address?.province ?? null,
+    province_code: address?.provinceCode ?? null,
+    zip: address?.zip ?? null,
+    phone: address?.phone ?? fallback.phone,
+    country_code: address?.countryCode ?? fallback.countryCode,
+  };
+}
+
+function addressOf(customer: DevCustomer, shopDomain?: string): Json | null {
+  const address = shopDomain ? customerAddress(shopDomain, customer) : customer.address ?? null;
+  const countryCode = address?.countryCode ?? customer.countryCode;
+  if (!countryCode) return null;
   return {
     // The model keeps one address per customer; its id is derived so it stays stable.
     id: Number(customer.id) + 10_000_000_000_000,
     customer_id: Number(customer.id),
-    first_name: customer.firstName,
-    last_name: customer.lastName,
-    name: [customer.firstName, customer.lastName].filter(Boolean).join(" "),
-    company: null,
-    address1: null,
-    address2: null,
-    city: null,
-    province: null,
-    province_code: null,
-    zip: null,
+    ...restAddress(address, { ...customer, phone: customer.phone, countryCode }),
     phone: customer.phone,
-    country_code: customer.countryCode,
     default: true,
   };
+}
+
+function orderAddressOf(address: DevAddress | null): Json | null {
+  return address ? restAddress(address, { firstName: null, lastName: null, phone: null, countryCode: address.countryCode }) : null;
 }
 
 /**
@@ -135,7 +155,7 @@ function addressOf(customer: DevCustomer): Json | null {
  */
 export function customerPayload(customer: DevCustomer, options: CustomerPayloadOptions = {}): Json {
   const tz = options.shop?.ianaTimezone ?? "UTC";
-  const address = addressOf(customer);
+  const address = addressOf(customer, options.shop?.domain);
   const payload: Json = {
     id: Number(customer.id),
     email: customer.email,
@@ -250,6 +270,7 @@ export function refundPayload(refund: DevRefund, order: DevOrder, store: Payload
         location_id: null,
         subtotal: rli.subtotal.shopMoney.amount,
         subtotal_set: moneySet(rli.subtotal),
+        ...(rli.totalTax ? { total_tax: rli.totalTax.shopMoney.amount, total_tax_set: moneySet(rli.totalTax) } : {}),
         line_item: li ? lineItemPayload(li, order, store, 0) : null,
       };
     }),
@@ -287,7 +308,6 @@ export function orderPayload(order: DevOrder, store: PayloadStore): Json {
   const number = Number(order.name.replace(/^#/, ""));
   const unpaid = order.financialStatus === "PENDING" || order.financialStatus === "AUTHORIZED";
   const taxRateBasisPoints = subtotal.shopMinor > 0 ? Math.round((tax.shopMinor * 10_000) / subtotal.shopMinor) : 0;
-  const address = customer ? addressOf(customer) : null;
 
   return {
     id: Number(order.id),
@@ -376,8 +396,8 @@ export function orderPayload(order: DevOrder, store: PayloadStore): Json {
       { title: "Tax", rate: taxRateBasisPoints / 10_000, price: order.totalTax.shopMoney.amount, price_set: moneySet(order.totalTax) },
     ] : [],
     customer: customer ? customerPayload(customer, { shop: store.shop }) : null,
-    billing_address: address,
-    shipping_address: address,
+    billing_address: orderAddressOf(orderBillingAddress(store.shop.domain, order, customer)),
+    shipping_address: orderAddressOf(orderShippingAddress(store.shop.domain, order, customer)),
     line_items: order.lineItems.map((li) => lineItemPayload(li, order, store, refundedQty.get(li.id) ?? 0)),
     refunds: order.refunds.map((r) => refundPayload(r, order, store)),
     fulfillments: [],

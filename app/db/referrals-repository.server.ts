@@ -171,3 +171,17 @@ export async function friendAttributedElsewhere(
   if (who.length === 0) return false;
   return (await db.referral.count({ where: { shopDomain, id: { not: exceptId }, OR: who } })) > 0;
 }
+
+/**
+ * The shop's salt for address and card hashes, created on first use: the
+ * first writer wins (conditional update), every later read returns that one.
+ */
+export async function signalSaltOf(db: ReferralDb, shopDomain: string, now: Date, fresh: () => string): Promise<string> {
+  await loadSettings(db, shopDomain, now);
+  const row = await db.referralSettings.findUniqueOrThrow({ where: { shopDomain }, select: { signalSalt: true } });
+  if (row.signalSalt) return row.signalSalt;
+  // No version bump and no updatedAt: this is not a settings change.
+  await db.$executeRaw`UPDATE "ReferralSettings" SET "signalSalt" = ${fresh()} WHERE "shopDomain" = ${shopDomain} AND "signalSalt" IS NULL`;
+  const after = await db.referralSettings.findUniqueOrThrow({ where: { shopDomain }, select: { signalSalt: true } });
+  return after.signalSalt!;
+}

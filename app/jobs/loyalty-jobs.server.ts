@@ -12,7 +12,7 @@ import { prisma as appPrisma } from "~/db.server";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { logger } from "~/logger.server";
 import { awardBirthdayPoints, earnForChangedOrders, expireInactivePoints } from "~/services/points.server";
-import { referralPorts, settleReferralPayouts, type AbuseSignalsPort, type SettlementSummary } from "~/services/referrals.server";
+import { offlineSignalsPort, referralPorts, settleReferralPayouts, type AbuseSignalsPort, type SettlementSummary } from "~/services/referrals.server";
 import { resolveStuckRedemptions, shopifyDiscountCodeIssuer, type DiscountCodeIssuer } from "~/services/rewards.server";
 import { closeTierPeriods, writeTierMetafields } from "~/services/tiers.server";
 import { AdminClient, DEFAULT_IDEMPOTENT_MUTATIONS } from "~/shopify/admin-client.server";
@@ -77,7 +77,9 @@ export async function runReferralJobsForShop(
   deps: { db?: PrismaClient; signals?: AbuseSignalsPort } = {},
 ): Promise<SettlementSummary> {
   const db = deps.db ?? appPrisma;
-  return settleReferralPayouts(shopDomain, now, { db, now: () => now, ports: referralPorts(null, { db, now: () => now }), signals: deps.signals });
+  // Payouts look again at address and card checks left unknown: over the shop's offline session unless given.
+  const signals = deps.signals ?? offlineSignalsPort({ db, now: () => now });
+  return settleReferralPayouts(shopDomain, now, { db, now: () => now, ports: referralPorts(null, { db, now: () => now }), signals });
 }
 
 /**

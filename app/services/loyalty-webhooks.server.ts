@@ -8,7 +8,17 @@ import { logger } from "~/logger.server";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { normaliseTopic } from "./shop-webhooks.server";
 import { onCustomerCreated, onOrderChanged, type LedgerDeps } from "./points.server";
-import { applyReferralWebhook, referralPorts, type OrderReferralOutcome } from "./referrals.server";
+import {
+  applyReferralCustomerWebhook,
+  applyReferralWebhook,
+  lazyOfflineAdmin,
+  offlineSignalsPort,
+  referralPorts,
+  type AbuseSignalsPort,
+  type CustomerReferralOutcome,
+  type OrderReferralOutcome,
+  type ReferralPorts,
+} from "./referrals.server";
 
 export type LoyaltyWebhookOutcome = "order" | "customer" | "none" | "failed";
 
@@ -45,16 +55,17 @@ export async function applyLoyaltyWebhook(shop: string, topic: string, payload: 
 
 export interface ProgrammeWebhookResult {
   loyalty: LoyaltyWebhookOutcome;
-  referrals: OrderReferralOutcome["outcome"] | "failed";
+  referrals: OrderReferralOutcome["outcome"] | CustomerReferralOutcome["outcome"] | "failed";
   /** Either side failed: answer non-2xx so Shopify redelivers (both sides are idempotent, so the retry only completes what failed). */
   failed: boolean;
 }
 
 /**
  * What the webhook route runs after the sync layer stored a delivery: points
- * first, then referrals (orders/* and refunds/create; referrals take nothing
- * from customers/create, which carries no link to a referral click). Each
- * side runs even when the other failed.
+ * first, then referrals (orders/* and refunds/create attribute, void or
+ * reverse; customers/create and customers/update record a referred friend's
+ * sign-up, docs/referrals.md#how-attribution-works). Each side runs even when
+ * the other failed.
  *
  * @example
  * const after = await applyLoyaltyProgrammeWebhook(shop, "orders/paid", payload, { db: prisma });
@@ -64,13 +75,24 @@ export async function applyLoyaltyProgrammeWebhook(
   shop: string,
   topic: string,
   payload: unknown,
-  deps: { db: PrismaClient; now?: () => Date },
+  deps: {
+    db: PrismaClient;
+    now?: () => Date;
+    /** The address and card checks' source; default: the Admin API over the shop's offline session, opened only when a referral is decided. */
+    signals?: AbuseSignalsPort;
+    /** Points and discount ports (tests); default: the ledger and, for sign-ups, the offline session's Admin client. */
+    ports?: ReferralPorts;
+  },
 ): Promise<ProgrammeWebhookResult> {
   const loyalty = await applyLoyaltyWebhook(shop, topic, payload, deps);
   let referrals: ProgrammeWebhookResult["referrals"];
   try {
-    // Orders never create discount codes, so no Admin client is bound.
-    referrals = (await applyReferralWebhook(shop, topic, payload, { db: deps.db, now: deps.now, ports: referralPorts(null, deps) })).outcome;
+    // Orders never create discount codes, so no Admin client is bound for the ports.
+    const signals = deps.signals ?? offlineSignalsPort({ db: deps.db, now: deps.now });
+    referrals = normaliseTopic(topic).startsWith("customers/")
+      // A member's code on a sign-up mints the friend's discount: the Admin client over the offline session, opened only then.
+      ? (await applyReferralCustomerWebhook(shop, topic, payload, { db: deps.db, now: deps.now, ports: deps.ports ?? referralPorts(lazyOfflineAdmin(shop, deps.db), deps) })).outcome
+      : (await applyReferralWebhook(shop, topic, payload, { db: deps.db, now: deps.now, ports: deps.ports ?? referralPorts(null, deps), signals })).outcome;
   } catch (error) {
     logger.warn("referrals not applied", { shop, topic: normaliseTopic(topic), error: error instanceof Error ? error.message : String(error) });
     referrals = "failed";

@@ -29,16 +29,19 @@ import {
   isPaidStatus,
   normaliseReferralCode,
   payableAtFor,
+  referralRefFromNote,
   selfReferralReasons,
   shopHash,
+  signalChecks,
   validateReferralSettings,
-  type AddressInput,
+  type AbuseSignals,
   type OrderState,
   type RandomBytes,
   type ReferralFunnel,
   type ReferralProgramSettings,
   type ReferralStatus,
   type RejectionReason,
+  type SignalChecks,
   type VoidReason,
 } from "~/domain/referrals";
 import {
@@ -58,10 +61,15 @@ import {
   referralOfVisitor,
   referralsStartedSince,
   saveSettings,
+  signalSaltOf,
   type ReferralDb,
 } from "~/db/referrals-repository.server";
 import type { PrismaClient, Referral } from "~/generated/prisma/client";
+import { logger } from "~/logger.server";
+import type { AdminClient } from "~/shopify/admin-client.server";
 import { ensureRewardDiscountCode, type RewardDiscountSpec } from "~/shopify/discounts.server";
+import { NotInstalledError, offlineAdminClient } from "~/shopify/offline-client.server";
+import { readCustomerSignals, readOrderSignals } from "~/shopify/order-signals.server";
 import { normaliseTopic } from "./shop-webhooks.server";
 import { awardPoints, reversePoints, type AwardPointsInput, type LedgerDeps } from "./points.server";
 
@@ -103,12 +111,13 @@ export function referralPorts(admin: Parameters<typeof ensureRewardDiscountCode>
   };
 }
 
-/** Signals for the address and card checks, which the sync does not store (docs/referrals.md#signals). */
-export interface AbuseSignals {
-  addresses: AddressInput[];
-  paymentFingerprints: string[];
-}
+export type { AbuseSignals };
 
+/**
+ * Signals for the address and card checks, which the sync does not store
+ * (docs/referrals.md#signals). Production: {@link shopifySignalsPort} (hashed
+ * keys read through the Admin API); tests may pass raw addresses.
+ */
 export interface AbuseSignalsPort {
   /** The order's shipping and billing address and card fingerprints (Order.shippingAddress, billingAddress, transactions.paymentDetails). */
   orderSignals(shopDomain: string, orderGid: string): Promise<AbuseSignals>;
@@ -116,7 +125,65 @@ export interface AbuseSignalsPort {
   customerSignals(shopDomain: string, customerGid: string): Promise<AbuseSignals>;
 }
 
-const NO_SIGNALS: AbuseSignals = { addresses: [], paymentFingerprints: [] };
+const NO_SIGNALS: AbuseSignals = { addresses: [], paymentFingerprints: [], unavailable: { address: "missing", payment: "missing" } };
+
+/**
+ * The production signals port over a shop's Admin client: addresses and cards
+ * read by app/shopify/order-signals.server.ts, hashed there under the shop's
+ * salt (created on first use). Withheld data comes back as no signal.
+ *
+ * @example
+ * await onOrderForReferrals(shop, orderGid, { db: prisma, ports: referralPorts(null), signals: shopifySignalsPort(admin, { db: prisma }) });
+ */
+export function shopifySignalsPort(admin: Pick<AdminClient, "request">, deps: ReferralDeps): AbuseSignalsPort {
+  const salt = (shopDomain: string) => signalSaltOf(deps.db, shopDomain, clock(deps), () => cryptoRandomBytes(32).toString("hex"));
+  return {
+    orderSignals: async (shopDomain, orderGid) => readOrderSignals(admin, orderGid, await salt(shopDomain)),
+    customerSignals: async (shopDomain, customerGid) => readCustomerSignals(admin, customerGid, await salt(shopDomain)),
+  };
+}
+
+/**
+ * The shop's Admin client over its offline session, opened on the first
+ * request (webhooks bind it without knowing whether they will need it).
+ * @throws NotInstalledError on a request when the shop has no offline session.
+ */
+export function lazyOfflineAdmin(shopDomain: string, db: Pick<PrismaClient, "session">): Pick<AdminClient, "request"> {
+  let client: Promise<AdminClient> | null = null;
+  return {
+    request: (async (...args: Parameters<AdminClient["request"]>) => {
+      client ??= offlineAdminClient(shopDomain, db);
+      return (await client).request(...args);
+    }) as AdminClient["request"],
+  };
+}
+
+/**
+ * {@link shopifySignalsPort} over the shop's offline session, opened only when
+ * a check needs it (webhooks and jobs). A shop without one (uninstalled)
+ * gives no signals: the checks are "unknown", which never blocks a payout.
+ */
+export function offlineSignalsPort(deps: ReferralDeps & { db: ReferralsDatabase & Pick<PrismaClient, "session"> }): AbuseSignalsPort {
+  const ports = new Map<string, Promise<AbuseSignalsPort | null>>();
+  const portOf = (shopDomain: string) => {
+    let port = ports.get(shopDomain);
+    if (!port) {
+      port = offlineAdminClient(shopDomain, deps.db).then(
+        (admin) => shopifySignalsPort(admin, deps),
+        (error: unknown) => {
+          if (error instanceof NotInstalledError) return null;
+          throw error;
+        },
+      );
+      ports.set(shopDomain, port);
+    }
+    return port;
+  };
+  return {
+    orderSignals: async (shopDomain, orderGid) => (await portOf(shopDomain))?.orderSignals(shopDomain, orderGid) ?? NO_SIGNALS,
+    customerSignals: async (shopDomain, customerGid) => (await portOf(shopDomain))?.customerSignals(shopDomain, customerGid) ?? NO_SIGNALS,
+  };
+}
 
 export type ReferralsDatabase = ReferralDb & Pick<PrismaClient, "$transaction" | "shop">;
 
@@ -148,10 +215,34 @@ export const rewardIdempotencyKey = (referralId: string) => `referral:${referral
 
 /** A settings change is invalid. */
 export class InvalidReferralSettingsError extends Error {
+  /** The problems as codes per field, for callers that show them in another language (the admin). */
+  readonly issues: ReferralSettingsIssue[];
   constructor(readonly problems: string[]) {
     super(`invalid referral settings: ${problems.join("; ")}`);
     this.name = "InvalidReferralSettingsError";
+    this.issues = problems.map(referralSettingsIssue);
   }
+}
+
+/** One problem of a referral settings change: the field, a code, and the bounds of a range. */
+export interface ReferralSettingsIssue {
+  field: string;
+  code: "range" | "negative" | "positive" | "required" | "invalid";
+  min?: number;
+  max?: number;
+  /** The English sentence (validateReferralSettings'), for logs and `invalid`. */
+  message: string;
+}
+
+/** Reads a problem of validateReferralSettings ("capPeriodDays must be an integer from 1 to …") as a code. */
+function referralSettingsIssue(message: string): ReferralSettingsIssue {
+  const field = message.split(" ")[0] ?? "form";
+  const range = /must be an integer (?:from|in) (\d+)(?: to |\.\.)(\d+)$/.exec(message);
+  if (range) return { field, code: "range", min: Number(range[1]), max: Number(range[2]), message };
+  if (/must not be negative$/.test(message)) return { field, code: "negative", message };
+  if (/must be positive$/.test(message)) return { field, code: "positive", message };
+  if (/is required/.test(message)) return { field, code: "required", message };
+  return { field, code: "invalid", message };
 }
 
 // ---------------------------------------------------------------------------
@@ -314,7 +405,11 @@ export async function recordReferredSignup(
     where: { shopDomain, friendCustomerGid, status: { not: "rejected" } },
     orderBy: { createdAt: "asc" },
   });
-  if (earlier) return { outcome: "already_referred", referralId: earlier.id, friendDiscountCode: earlier.friendDiscountCode };
+  if (earlier) {
+    // A retry after the discount could not be created (Admin API down): finish it now.
+    if (earlier.status === "signed_up" && !earlier.friendDiscountGid) await ensureFriendDiscount(earlier, settings, deps, friendCustomerGid);
+    return { outcome: "already_referred", referralId: earlier.id, friendDiscountCode: earlier.friendDiscountCode };
+  }
 
   const [referrer, friend] = await Promise.all([
     deps.db.customer.findUnique({ where: { shopDomain_customerGid: { shopDomain, customerGid: owner.customerGid } }, select: { email: true } }),
@@ -391,6 +486,143 @@ async function ensureFriendDiscount(referral: Referral, settings: ReferralProgra
 }
 
 // ---------------------------------------------------------------------------
+// Sign-ups from customers/create and customers/update
+
+/** A customer as the customers/* webhook tells it: what a sign-up needs. */
+export interface FriendAccount {
+  customerGid: string;
+  email: string | null;
+  /** The customer's note; a sign-up form's `customer[note][evergreen_ref]` field lands here. */
+  note: string | null;
+  /** Shopify's state, upper case: only "ENABLED" is an account (a checkout's customer record is "DISABLED"). */
+  state: string | null;
+  createdAt: Date;
+  /** When the account was made: its creation, or for an account a checkout's customer activated later, that update. */
+  signedUpAt: Date;
+}
+
+export type CustomerReferralOutcome =
+  | { outcome: "ignored" }
+  | { outcome: "disabled" }
+  | { outcome: "unknown_code" }
+  /** Nothing new: this sign-up is recorded already (a redelivery), or the code belongs to another friend. */
+  | { outcome: "unchanged"; referralId: string | null }
+  /** The note's code joined its referral (or started one from a member's code). */
+  | { outcome: "signed_up"; referralId: string }
+  | { outcome: "rejected"; referralId: string; reasons: RejectionReason[] }
+  /** The friend already belongs to a referral (first referral wins). */
+  | { outcome: "already_referred"; referralId: string }
+  /** The friend's order came first (it carried the friend code); the account made since is the referral's sign-up. */
+  | { outcome: "sign_up_recorded"; referralId: string };
+
+const accountCreatedSince = (customer: { state: string | null; shopifyCreatedAt: Date }, startedAtMs: number) =>
+  customer.state === "ENABLED" && customer.shopifyCreatedAt.getTime() >= startedAtMs;
+
+/**
+ * Records a referred friend's sign-up from customers/create (or
+ * customers/update, when a checkout's customer activates an account later).
+ * The referral travels with the shopper in one of two ways, neither needing
+ * storefront JavaScript:
+ *
+ * - the account's note carries `evergreen_ref: CODE` (the sign-up form's
+ *   hidden `customer[note][evergreen_ref]` field): CODE is the friend's
+ *   discount code (joins that click's referral) or a member's referral code
+ *   (starts a referral, as {@link recordReferredSignup});
+ * - the friend's first order used their friend discount code: the order path
+ *   attached the customer, and an account made since the referral started is
+ *   its sign-up, whichever of the customer and order webhooks came first.
+ *
+ * Self-referral by customer or email is rejected as at the landing.
+ * Idempotent: a redelivery finds the sign-up recorded and changes nothing;
+ * concurrent deliveries race on conditional updates.
+ */
+export async function onCustomerForReferrals(shopDomain: string, customer: FriendAccount, deps: ReferralPortDeps): Promise<CustomerReferralOutcome> {
+  if (customer.state !== "ENABLED") return { outcome: "ignored" };
+  const attached = await deps.db.referral.findFirst({
+    where: { shopDomain, friendCustomerGid: customer.customerGid, status: { not: "rejected" } },
+    orderBy: { createdAt: "asc" },
+  });
+  const ref = referralRefFromNote(customer.note);
+  if (!attached && !ref) return { outcome: "ignored" }; // most new customers: no read of the settings, no write
+  const now = clock(deps);
+  const settings = await loadSettings(deps.db, shopDomain, now);
+  if (!settings.enabled) return { outcome: "disabled" };
+
+  if (attached) {
+    const startedAt = (attached.clickedAt ?? attached.createdAt).getTime();
+    if (attached.signedUpAt || customer.createdAt.getTime() < startedAt) return { outcome: "unchanged", referralId: attached.id };
+    const { count } = await deps.db.referral.updateMany({
+      where: { id: attached.id, signedUpAt: null },
+      data: { signedUpAt: customer.signedUpAt, ...(attached.status === "clicked" ? { status: "signed_up" } : {}), updatedAt: now },
+    });
+    return count > 0 ? { outcome: "sign_up_recorded", referralId: attached.id } : { outcome: "unchanged", referralId: attached.id };
+  }
+
+  if (!ref) return { outcome: "ignored" };
+  if (ref.kind === "referral_code") {
+    const result = await recordReferredSignup(shopDomain, ref.code, customer.customerGid, deps, { email: customer.email });
+    if (result.outcome === "signed_up" || result.outcome === "already_referred") return { outcome: result.outcome, referralId: result.referralId };
+    if (result.outcome === "rejected") return result;
+    return { outcome: result.outcome };
+  }
+
+  const referral = await deps.db.referral.findUnique({ where: { shopDomain_friendDiscountCode: { shopDomain, friendDiscountCode: ref.code } } });
+  if (!referral) return { outcome: "unknown_code" };
+  if (referral.friendCustomerGid || !PENDING_STATUSES.includes(referral.status)) return { outcome: "unchanged", referralId: referral.id };
+  const referrer = await deps.db.customer.findUnique({
+    where: { shopDomain_customerGid: { shopDomain, customerGid: referral.referrerCustomerGid } },
+    select: { email: true },
+  });
+  const reasons = selfReferralReasons(
+    { customerGid: referral.referrerCustomerGid, email: referrer?.email ?? null, addresses: [], paymentFingerprints: [] },
+    { customerGid: customer.customerGid, email: customer.email, addresses: [], paymentFingerprints: [] },
+  );
+  const { count } = await deps.db.referral.updateMany({
+    where: { id: referral.id, status: { in: PENDING_STATUSES }, friendCustomerGid: null },
+    data: {
+      friendCustomerGid: customer.customerGid,
+      status: reasons.length ? "rejected" : "signed_up",
+      rejectionReasons: reasons.length ? JSON.stringify(reasons) : null,
+      signedUpAt: customer.signedUpAt,
+      rejectedAt: reasons.length ? now : null,
+      updatedAt: now,
+    },
+  });
+  if (count === 0) return { outcome: "unchanged", referralId: referral.id }; // a concurrent delivery or order took it
+  return reasons.length ? { outcome: "rejected", referralId: referral.id, reasons } : { outcome: "signed_up", referralId: referral.id };
+}
+
+/**
+ * The webhook hook for customers/create and customers/update: the payload's
+ * customer to {@link onCustomerForReferrals}. Other topics, and payloads
+ * without a customer id, are ignored.
+ */
+export async function applyReferralCustomerWebhook(shopDomain: string, topic: string, payload: unknown, deps: ReferralPortDeps): Promise<CustomerReferralOutcome> {
+  const normalised = normaliseTopic(topic);
+  if (normalised !== "customers/create" && normalised !== "customers/update") return { outcome: "ignored" };
+  const account = friendAccountOf(payload, normalised === "customers/create");
+  return account ? onCustomerForReferrals(shopDomain, account, deps) : { outcome: "ignored" };
+}
+
+function friendAccountOf(payload: unknown, created: boolean): FriendAccount | null {
+  const p = payload as { admin_graphql_api_id?: unknown; id?: unknown; email?: unknown; note?: unknown; state?: unknown; created_at?: unknown; updated_at?: unknown } | null;
+  const customerGid = typeof p?.admin_graphql_api_id === "string" && p.admin_graphql_api_id.startsWith("gid://shopify/Customer/")
+    ? p.admin_graphql_api_id
+    : typeof p?.id === "number" || (typeof p?.id === "string" && /^\d+$/.test(p.id)) ? `gid://shopify/Customer/${String(p.id)}` : null;
+  const createdAt = typeof p?.created_at === "string" ? new Date(p.created_at) : null;
+  const updatedAt = typeof p?.updated_at === "string" ? new Date(p.updated_at) : createdAt;
+  if (!customerGid || !createdAt || Number.isNaN(createdAt.getTime()) || !updatedAt || Number.isNaN(updatedAt.getTime())) return null;
+  return {
+    signedUpAt: created ? createdAt : updatedAt,
+    customerGid,
+    email: typeof p?.email === "string" ? p.email : null,
+    note: typeof p?.note === "string" ? p.note : null,
+    state: typeof p?.state === "string" ? p.state.toUpperCase() : null,
+    createdAt,
+  };
+}
+
+// ---------------------------------------------------------------------------
 // Orders
 
 export type OrderReferralOutcome =
@@ -457,8 +689,11 @@ async function applyOrder(shopDomain: string, orderGid: string, deps: ReferralPo
   const now = clock(deps);
   const settings = await loadSettings(deps.db, shopDomain, now);
   const signals = deps.signals;
-  const [referrerRow, referrerSignals, orderSignals, earlier] = await Promise.all([
+  const [referrerRow, friendRow, referrerSignals, orderSignals, earlier] = await Promise.all([
     deps.db.customer.findUnique({ where: { shopDomain_customerGid: { shopDomain, customerGid: referral.referrerCustomerGid } }, select: { email: true } }),
+    order.customerGid
+      ? deps.db.customer.findUnique({ where: { shopDomain_customerGid: { shopDomain, customerGid: order.customerGid } }, select: { state: true, shopifyCreatedAt: true } })
+      : null,
     signals ? signals.customerSignals(shopDomain, referral.referrerCustomerGid) : NO_SIGNALS,
     signals ? signals.orderSignals(shopDomain, orderGid) : NO_SIGNALS,
     earlierPaidOrders(deps.db, shopDomain, { customerGid: order.customerGid, email: order.email }, orderGid, order.processedAt),
@@ -468,16 +703,25 @@ async function applyOrder(shopDomain: string, orderGid: string, deps: ReferralPo
   const key = friendKey(friendEmailHash, friendCustomerGid);
   const alreadyAttributed = await friendAttributedElsewhere(deps.db, shopDomain, { key, customerGid: friendCustomerGid, emailHash: friendEmailHash }, referral.id);
   const startedAt = (referral.clickedAt ?? referral.signedUpAt ?? referral.createdAt).getTime();
+  const referrerFacts = { customerGid: referral.referrerCustomerGid, email: referrerRow?.email ?? null, ...referrerSignals };
+  const friendFacts = { customerGid: friendCustomerGid, email: order.email, ...orderSignals };
+  const checks = signalChecks(referrerFacts, friendFacts);
+  logUnknownSignals(shopDomain, referral.id, checks, referrerSignals, orderSignals);
   const reasons = attributionRejections({
     settings,
-    referrer: { customerGid: referral.referrerCustomerGid, email: referrerRow?.email ?? null, ...referrerSignals },
-    friend: { customerGid: friendCustomerGid, email: order.email, ...orderSignals },
+    referrer: referrerFacts,
+    friend: friendFacts,
     referralStartedAt: startedAt,
     order: { processedAt: order.processedAt.getTime(), subtotalMinor: order.subtotalMinor, earlierPaidOrders: earlier },
     friendAlreadyAttributed: alreadyAttributed,
   });
 
-  const common = { orderGid, friendCustomerGid, friendEmailHash, orderValueMinor: order.subtotalMinor, currencyCode: order.currencyCode, updatedAt: now };
+  // The friend made an account since the referral started (often at this checkout) and no sign-up was recorded: this is it.
+  const signedUpAt = referral.signedUpAt ?? (friendRow && accountCreatedSince(friendRow, startedAt) ? friendRow.shopifyCreatedAt : null);
+  const common = {
+    orderGid, friendCustomerGid, friendEmailHash, orderValueMinor: order.subtotalMinor, currencyCode: order.currencyCode,
+    signalChecks: JSON.stringify(checks), signedUpAt, updatedAt: now,
+  };
   if (reasons.length) {
     const { count } = await deps.db.referral.updateMany({
       where: { id: referral.id, status: { in: PENDING_STATUSES }, orderGid: null },
@@ -500,6 +744,20 @@ async function applyOrder(shopDomain: string, orderGid: string, deps: ReferralPo
   const fresh = await deps.db.referral.findUniqueOrThrow({ where: { id: referral.id } });
   const after = await revisit(fresh, loaded, deps); // already refunded or cancelled by the time it was paid?
   return after.outcome === "unchanged" ? { outcome: "attributed", referralId: referral.id, payableAt } : after;
+}
+
+/** An unknown address or card check, logged with why and without any personal data (no address, card, name or email). */
+function logUnknownSignals(shopDomain: string, referralId: string, checks: ReturnType<typeof signalChecks>, referrer: AbuseSignals, friend: AbuseSignals): void {
+  for (const signal of ["address", "payment"] as const) {
+    if (checks[signal] !== "unknown") continue;
+    logger.info("referral abuse signal unknown", {
+      shop: shopDomain,
+      referralId,
+      signal,
+      referrer: referrer.unavailable?.[signal] ?? "present",
+      friend: friend.unavailable?.[signal] ?? "present",
+    });
+  }
 }
 
 /** An attached referral after a change to its order: void before payout, reverse after a late in-window refund. */
@@ -575,6 +833,8 @@ export interface SettlementSummary {
   /** Rejected because the referrer reached the cap for the period. */
   capped: number;
   voided: number;
+  /** Rejected at payout: the address or card check, run again where the order's left it unknown, found the referrer. */
+  selfReferrals: number;
   /** Awards or reversals retried after an earlier failure. */
   retried: number;
   /** Failures left for the next run (the referral stays due). */
@@ -590,7 +850,7 @@ export interface SettlementSummary {
  * complete. Idempotent: run it as often as you like (hourly is plenty).
  */
 export async function settleReferralPayouts(shopDomain: string, now: Date, deps: ReferralPortDeps): Promise<SettlementSummary> {
-  const summary: SettlementSummary = { rewarded: 0, capped: 0, voided: 0, retried: 0, failures: [] };
+  const summary: SettlementSummary = { rewarded: 0, capped: 0, voided: 0, selfReferrals: 0, retried: 0, failures: [] };
   const fail = (referralId: string, error: unknown) => summary.failures.push({ referralId, error: error instanceof Error ? error.message : String(error) });
   const settings = await loadSettings(deps.db, shopDomain, now);
 
@@ -620,6 +880,10 @@ export async function settleReferralPayouts(shopDomain: string, now: Date, deps:
   });
   for (const r of due) {
     try {
+      if (await rejectedOnRecheck(r, now, deps)) {
+        summary.selfReferrals++;
+        continue;
+      }
       const outcome = await settleOne(r, settings, now, deps);
       if (outcome === "rewarded") {
         summary.rewarded++;
@@ -632,6 +896,43 @@ export async function settleReferralPayouts(shopDomain: string, now: Date, deps:
     }
   }
   return summary;
+}
+
+/**
+ * The payout's second look at the address and card checks, where the order's
+ * left one unknown (no signals port or offline session then, data withheld,
+ * a referral older than the checks): read again now, before any lock. A
+ * match rejects the referral with its reason; unknown again, or a failure to
+ * read, pays as before: the check never blocks a payout by itself.
+ * @returns true when the referral was rejected here.
+ */
+async function rejectedOnRecheck(r: Referral, now: Date, deps: ReferralPortDeps): Promise<boolean> {
+  if (!deps.signals || !r.orderGid) return false;
+  const before = r.signalChecks ? (JSON.parse(r.signalChecks) as SignalChecks) : null;
+  if (before && before.address !== "unknown" && before.payment !== "unknown") return false;
+  let checks: SignalChecks;
+  let reasons: RejectionReason[];
+  try {
+    const [referrerSignals, orderSignals] = await Promise.all([
+      deps.signals.customerSignals(r.shopDomain, r.referrerCustomerGid),
+      deps.signals.orderSignals(r.shopDomain, r.orderGid),
+    ]);
+    const referrer = { customerGid: r.referrerCustomerGid, email: null, ...referrerSignals };
+    const friend = { customerGid: null, email: null, ...orderSignals };
+    checks = signalChecks(referrer, friend);
+    reasons = selfReferralReasons(referrer, friend);
+    logUnknownSignals(r.shopDomain, r.id, checks, referrerSignals, orderSignals);
+  } catch (error) {
+    logger.warn("referral abuse signals not read at payout", { shop: r.shopDomain, referralId: r.id, error: error instanceof Error ? error.message : String(error) });
+    return false;
+  }
+  const { count } = await deps.db.referral.updateMany({
+    where: { id: r.id, status: "ordered" },
+    data: reasons.length
+      ? { status: "rejected", rejectionReasons: JSON.stringify(reasons), rejectedAt: now, signalChecks: JSON.stringify(checks), updatedAt: now }
+      : { signalChecks: JSON.stringify(checks), updatedAt: now },
+  });
+  return reasons.length > 0 && count > 0;
 }
 
 /** Decides one due referral under its referrer's lock; the cap counts rewards committed before it. */
@@ -716,6 +1017,8 @@ export interface ReferralView {
   friendCustomerGid: string | null;
   friendDiscountCode: string;
   rejectionReasons: RejectionReason[];
+  /** What the address and card checks found on the friend's order; null before an order (or for referrals older than the checks). */
+  signalChecks: SignalChecks | null;
   voidReason: VoidReason | null;
   orderGid: string | null;
   orderValueMinor: bigint | null;
@@ -741,6 +1044,7 @@ function viewOf(r: Referral): ReferralView {
     friendCustomerGid: r.friendCustomerGid,
     friendDiscountCode: r.friendDiscountCode,
     rejectionReasons: r.rejectionReasons ? (JSON.parse(r.rejectionReasons) as RejectionReason[]) : [],
+    signalChecks: r.signalChecks ? (JSON.parse(r.signalChecks) as SignalChecks) : null,
     voidReason: (r.voidReason as VoidReason | null) ?? null,
     orderGid: r.orderGid,
     orderValueMinor: r.orderValueMinor,

@@ -158,6 +158,25 @@ export interface ComputedRefund {
   lines: { lineItemId: string; quantity: number; shopMinor: number; presMinor: number }[];
   totalShopMinor: number;
   totalPresMinor: number;
+  /** The tax going back with the lines (part of the totals), split over the lines by {@link applyRefund}. */
+  taxShopMinor: number;
+  taxPresMinor: number;
+}
+
+/**
+ * `total` split over `weights` in proportion (largest remainder), so the parts
+ * sum to `total` exactly: a refund's tax over its lines, as Shopify reports
+ * each refund line's `totalTaxSet`. All of it on the first line when the weights are zero.
+ */
+export function splitByWeight(total: number, weights: readonly number[]): number[] {
+  if (weights.length === 0) return [];
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0) return weights.map((_, i) => (i === 0 ? total : 0));
+  const parts = weights.map((w) => Math.floor((total * w) / sum));
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const byRemainder = weights.map((w, i) => ({ i, r: (total * w) % sum })).sort((a, b) => b.r - a.r || a.i - b.i);
+  for (let k = 0; left > 0; k = (k + 1) % byRemainder.length, left--) parts[byRemainder[k].i]++;
+  return parts;
 }
 
 /** Cumulative tax refunded once `linesRefunded` of `subtotal` has gone back (telescopes to the full tax). */
@@ -252,7 +271,7 @@ export function computeRefund(order: DevOrder, request: readonly RefundLineReque
       refundedBefore.presentmentMinor + totalPresMinor > totalPrice.presentmentMinor) {
     throw new RefundError(`refund would exceed order ${order.id}'s total`, "OVER_REFUND");
   }
-  return { lines, totalShopMinor, totalPresMinor };
+  return { lines, totalShopMinor, totalPresMinor, taxShopMinor: taxShop, taxPresMinor: taxPres };
 }
 
 /**
@@ -270,11 +289,14 @@ export function applyRefund(
   const shopCur = order.currencyCode;
   const presCur = order.presentmentCurrencyCode;
   const refundId = nextId();
-  const refundLineItems: DevRefundLineItem[] = computed.lines.map((l) => ({
+  const taxShop = splitByWeight(computed.taxShopMinor, computed.lines.map((l) => l.shopMinor));
+  const taxPres = splitByWeight(computed.taxPresMinor, computed.lines.map((l) => l.presMinor));
+  const refundLineItems: DevRefundLineItem[] = computed.lines.map((l, k) => ({
     id: nextId(),
     lineItemId: l.lineItemId,
     quantity: l.quantity,
     subtotal: moneyBag(l.shopMinor, shopCur, l.presMinor, presCur),
+    totalTax: moneyBag(taxShop[k], shopCur, taxPres[k], presCur),
   }));
   const refund: DevRefund = {
     id: refundId,

@@ -23,6 +23,8 @@ export interface ResolverContext {
   scopes?: readonly string[] | null;
   /** Handles of the app's Flow trigger extensions (flowTriggerReceive refuses others). Absent: none. */
   flowTriggerHandles?: readonly string[];
+  /** False: protected customer data level 2 (addresses) answers ACCESS_DENIED. Absent: approved. */
+  protectedCustomerData?: boolean;
   /** Set while a bulk query runs: connections without first/last return everything, the root one this chunk. */
   bulkRun?: { rootItems?: readonly unknown[] };
 }

@@ -14,3 +14,14 @@ export function requireScope(ctx: ResolverContext, scope: string, field: string)
     extensions: { code: "ACCESS_DENIED", documentation: "https://shopify.dev/api/usage/access-scopes", requiredAccess: `\`${scope}\` access scope.` },
   });
 }
+
+/**
+ * Refuses a protected customer data field (level 2: name, address) when the
+ * app is not approved for it, as Shopify does: ACCESS_DENIED, the field null.
+ */
+export function requireProtectedCustomerData(ctx: ResolverContext, field: string): void {
+  if (ctx.protectedCustomerData !== false) return;
+  throw new GraphQLError(`This app is not approved to access the ${field} field. See https://shopify.dev/docs/apps/launch/protected-customer-data for more details.`, {
+    extensions: { code: "ACCESS_DENIED", documentation: "https://shopify.dev/docs/apps/launch/protected-customer-data" },
+  });
+}

@@ -81,10 +81,10 @@ describe("Admin GraphQL schema (2026-10)", () => {
 
   it("says clearly when a field is not implemented locally", async () => {
     const customer = store.customers().find((c) => c.countryCode)!;
-    const { body } = await gql(`query($id: ID!) { customer(id: $id) { defaultAddress { countryCodeV2 city } } }`, {
+    const { body } = await gql(`query($id: ID!) { customer(id: $id) { defaultAddress { countryCodeV2 latitude } } }`, {
       id: gid("Customer", customer.id),
     });
-    expect(body.errors[0].message).toBe("Field 'city' on type 'MailingAddress' is not implemented in the local dev store");
+    expect(body.errors[0].message).toBe("Field 'latitude' on type 'MailingAddress' is not implemented in the local dev store");
   });
 });
 

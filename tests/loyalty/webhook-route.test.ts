@@ -4,7 +4,7 @@
  * points and referrals applied (app/webhooks.server.ts). A failure in either
  * answers 500, so Shopify's redelivery completes it; nothing is counted twice.
  */
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as referrals from "~/services/referrals.server";
 import { getBalance } from "~/services/points.server";
@@ -13,6 +13,7 @@ import { runReferralJobsForShop } from "~/jobs/loyalty-jobs.server";
 import fixture from "../fixtures/orders-create.json";
 import { startAppServer, type RouteAction, type TestAppServer } from "../helpers/app-server";
 import { TEST_API_KEY, TEST_API_SECRET } from "../helpers/dev-store";
+import { postSignedWebhook } from "../helpers/signed-webhook";
 import { fakePorts, putCustomer } from "../referrals/helpers";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
 import { createProgram } from "./helpers";
@@ -48,23 +49,8 @@ afterAll(async () => {
   await db?.cleanup();
 });
 
-async function deliver(path: string, topic: string, payload: unknown, eventId: string = randomUUID()) {
-  const body = JSON.stringify(payload);
-  return fetch(`${app.url}${path}`, {
-    method: "POST",
-    body,
-    headers: {
-      "Content-Type": "application/json",
-      "X-Shopify-Topic": topic,
-      "X-Shopify-Hmac-Sha256": createHmac("sha256", TEST_API_SECRET).update(body).digest("base64"),
-      "X-Shopify-Shop-Domain": SHOP,
-      "X-Shopify-API-Version": "2026-10",
-      "X-Shopify-Webhook-Id": eventId,
-      "X-Shopify-Event-Id": eventId,
-      "X-Shopify-Triggered-At": new Date().toISOString(),
-    },
-  });
-}
+const deliver = (path: string, topic: string, payload: unknown, eventId: string = randomUUID()) =>
+  postSignedWebhook(`${app.url}${path}`, { shop: SHOP, topic, payload, eventId });
 
 const referralOf = async (orderGid: string) => db.prisma.referral.findUnique({ where: { shopDomain_orderGid: { shopDomain: SHOP, orderGid } } });
 const orderPoints = async (orderGid: string) =>
@@ -147,16 +133,7 @@ describe("orders webhook route: points and referrals", () => {
   it("answers 401 to a delivery whose signature does not match, and changes nothing", async () => {
     const code = await friendCode("visitor-4");
     const order = friendOrder(8_100_004, code, 904);
-    const body = JSON.stringify(order);
-    const response = await fetch(`${app.url}/webhooks/orders`, {
-      method: "POST",
-      body,
-      headers: {
-        "Content-Type": "application/json", "X-Shopify-Topic": "orders/paid", "X-Shopify-Shop-Domain": SHOP, "X-Shopify-API-Version": "2026-10",
-        "X-Shopify-Hmac-Sha256": createHmac("sha256", "not-the-secret").update(body).digest("base64"),
-        "X-Shopify-Webhook-Id": randomUUID(), "X-Shopify-Event-Id": randomUUID(), "X-Shopify-Triggered-At": new Date().toISOString(),
-      },
-    });
+    const response = await postSignedWebhook(`${app.url}/webhooks/orders`, { shop: SHOP, topic: "orders/paid", payload: order, secret: "not-the-secret" });
     expect(response.status).toBe(401);
     expect(await referralOf(order.admin_graphql_api_id)).toBeNull();
     expect(await orderPoints(order.admin_graphql_api_id)).toBe(0);

@@ -96,8 +96,8 @@ describe("referrals against the dev store", () => {
     clock.advanceDays(20);
     expect(await settleReferralPayouts(dev.shop, clock.now(), deps)).toMatchObject({ rewarded: 0, failures: [] });
     clock.advanceDays(6);
-    expect(await settleReferralPayouts(dev.shop, clock.now(), deps)).toEqual({ rewarded: 1, capped: 0, voided: 0, retried: 0, failures: [] });
-    expect(await settleReferralPayouts(dev.shop, clock.now(), deps)).toEqual({ rewarded: 0, capped: 0, voided: 0, retried: 0, failures: [] });
+    expect(await settleReferralPayouts(dev.shop, clock.now(), deps)).toEqual({ rewarded: 1, capped: 0, voided: 0, selfReferrals: 0, retried: 0, failures: [] });
+    expect(await settleReferralPayouts(dev.shop, clock.now(), deps)).toEqual({ rewarded: 0, capped: 0, voided: 0, selfReferrals: 0, retried: 0, failures: [] });
     expect(await getBalance(dev.shop, referrerGid, { db: db.prisma, now: clock.now })).toMatchObject({ available: 500, lifetimeEarned: 500 });
     const entries = await db.prisma.loyaltyEntry.findMany({ where: { shopDomain: dev.shop, customerGid: referrerGid } });
     expect(entries.map((e) => ({ kind: e.kind, points: e.points, key: e.idempotencyKey }))).toEqual([{ kind: "referral", points: 500, key: `referral:${click.referralId}` }]);

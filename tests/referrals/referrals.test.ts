@@ -250,8 +250,8 @@ describe("payouts", () => {
     w.clock.advanceDays(29);
     expect(await settleReferralPayouts(w.shop, w.clock.now(), w.deps)).toMatchObject({ rewarded: 0 });
     w.clock.advanceDays(1);
-    expect(await settleReferralPayouts(w.shop, w.clock.now(), w.deps)).toEqual({ rewarded: 1, capped: 0, voided: 0, retried: 0, failures: [] });
-    expect(await settleReferralPayouts(w.shop, w.clock.now(), w.deps)).toEqual({ rewarded: 0, capped: 0, voided: 0, retried: 0, failures: [] });
+    expect(await settleReferralPayouts(w.shop, w.clock.now(), w.deps)).toEqual({ rewarded: 1, capped: 0, voided: 0, selfReferrals: 0, retried: 0, failures: [] });
+    expect(await settleReferralPayouts(w.shop, w.clock.now(), w.deps)).toEqual({ rewarded: 0, capped: 0, voided: 0, selfReferrals: 0, retried: 0, failures: [] });
     expect([...w.fake.ledger.values()].map((e) => e.input)).toEqual([
       { shopDomain: w.shop, customerGid: REFERRER, points: 500, kind: "referral", idempotencyKey: `referral:${click.referralId}`, reason: `Referral: friend's first order ${orderGid}` },
     ]);

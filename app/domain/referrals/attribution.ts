@@ -46,6 +46,8 @@ export interface ReferrerFacts {
   customerGid: string;
   email: string | null;
   addresses: AddressInput[];
+  /** Address keys already normalised (and hashed) by the signals adapter; compared with the friend's alike. */
+  addressKeys?: string[];
   paymentFingerprints: string[];
 }
 
@@ -54,7 +56,17 @@ export interface FriendFacts {
   customerGid: string | null;
   email: string | null;
   addresses: AddressInput[];
+  addressKeys?: string[];
   paymentFingerprints: string[];
+}
+
+function addressKeysOf(facts: ReferrerFacts | FriendFacts): Set<string> {
+  const keys = new Set(facts.addressKeys ?? []);
+  for (const address of facts.addresses) {
+    const key = normaliseAddress(address);
+    if (key !== null) keys.add(key);
+  }
+  return keys;
 }
 
 /** The self-referral checks alone: usable at sign-up, before there is an order. */
@@ -64,11 +76,51 @@ export function selfReferralReasons(referrer: ReferrerFacts, friend: FriendFacts
   const a = normaliseEmail(referrer.email);
   const b = normaliseEmail(friend.email);
   if (a && b && a === b) reasons.push("self_referral_email");
-  const theirs = new Set(referrer.addresses.map(normaliseAddress).filter((k): k is string => k !== null));
-  if (friend.addresses.some((addr) => { const k = normaliseAddress(addr); return k !== null && theirs.has(k); })) reasons.push("self_referral_address");
+  const theirs = addressKeysOf(referrer);
+  if ([...addressKeysOf(friend)].some((k) => theirs.has(k))) reasons.push("self_referral_address");
   const cards = new Set(referrer.paymentFingerprints.filter(Boolean));
   if (friend.paymentFingerprints.some((f) => f && cards.has(f))) reasons.push("self_referral_payment");
   return reasons;
+}
+
+/** Why a side had no address or card to compare (for logs and the stored check). */
+export type SignalUnavailability = Partial<Record<"address" | "payment", "access_denied" | "missing">>;
+
+/**
+ * Signals for the address and card checks, which the sync does not store
+ * (docs/referrals.md#signals): raw addresses (tests, sign-up forms) or keys
+ * the adapter already normalised and hashed, and hashed card fingerprints.
+ */
+export interface AbuseSignals {
+  addresses: AddressInput[];
+  addressKeys?: string[];
+  paymentFingerprints: string[];
+  unavailable?: SignalUnavailability;
+}
+
+/**
+ * What the address and card checks could tell: "match" (a self-referral),
+ * "clear" (both sides had the signal and they differ) or "unknown" (a side
+ * had nothing comparable: redacted, access denied, not paid by card, a guest
+ * without an address). Unknown never rejects a referral; it is recorded so the
+ * merchant can see which payouts went out unchecked.
+ */
+export type SignalCheck = "match" | "clear" | "unknown";
+
+export interface SignalChecks {
+  address: SignalCheck;
+  payment: SignalCheck;
+}
+
+export function signalChecks(referrer: ReferrerFacts, friend: FriendFacts): SignalChecks {
+  const check = (theirs: Set<string>, ours: Set<string>): SignalCheck => {
+    if (theirs.size === 0 || ours.size === 0) return "unknown";
+    return [...ours].some((k) => theirs.has(k)) ? "match" : "clear";
+  };
+  return {
+    address: check(addressKeysOf(referrer), addressKeysOf(friend)),
+    payment: check(new Set(referrer.paymentFingerprints.filter(Boolean)), new Set(friend.paymentFingerprints.filter(Boolean))),
+  };
 }
 
 export interface AttributionInput {

@@ -62,3 +62,34 @@ export function normaliseReferralCode(input: string): string | null {
   for (const ch of code) if (!CODE_ALPHABET.includes(ch)) return null;
   return code;
 }
+
+/** The key a referral travels under on a customer's note: the classic sign-up form's `customer[note][evergreen_ref]` field. */
+export const REFERRAL_NOTE_KEY = "evergreen_ref";
+
+export type ReferralRef = { kind: "friend_code"; code: string } | { kind: "referral_code"; code: string };
+
+/**
+ * The referral a customer note carries. Shopify saves a sign-up form's
+ * `customer[note][evergreen_ref]` field as a line `evergreen_ref: VALUE` of
+ * the note; the value is the friend's discount code (what the landing shows)
+ * or the member's referral code (a shared link's). Null when there is none or
+ * it cannot be one of ours.
+ *
+ * @example referralRefFromNote("Birthday: 1990-01-01\nevergreen_ref: friend-4hx9kq2mta") // { kind: "friend_code", code: "FRIEND-4HX9KQ2MTA" }
+ */
+export function referralRefFromNote(note: string | null | undefined): ReferralRef | null {
+  if (!note) return null;
+  for (const line of note.split(/\r?\n/)) {
+    const match = /^\s*evergreen_ref\s*:\s*(\S.*?)\s*$/i.exec(line);
+    if (!match) continue;
+    const value = match[1].toUpperCase().replace(/\s/g, "");
+    if (value.startsWith(FRIEND_CODE_PREFIX)) {
+      const symbols = value.slice(FRIEND_CODE_PREFIX.length);
+      if (symbols.length === FRIEND_CODE_LENGTH && [...symbols].every((ch) => CODE_ALPHABET.includes(ch))) return { kind: "friend_code", code: value };
+      return null;
+    }
+    const code = normaliseReferralCode(value);
+    return code ? { kind: "referral_code", code } : null;
+  }
+  return null;
+}

@@ -2,7 +2,7 @@
  * Normalising the signals the abuse checks compare: emails, addresses and
  * card fingerprints, and the hashes we store instead of personal data.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 
 /** Mail providers that ignore dots in the local part (one mailbox for a.b@ and ab@). */
 const DOT_INSENSITIVE = new Set(["gmail.com", "googlemail.com"]);
@@ -85,20 +85,36 @@ export interface CardDetailsInput {
   expirationMonth?: number | null;
   expirationYear?: number | null;
   company?: string | null;
+  /** The cardholder's name as typed at checkout (protected customer data): normalised like a street. */
+  name?: string | null;
 }
 
 /**
  * A card fingerprint built from what Shopify exposes: Shopify gives apps no
- * real payment fingerprint, so this is BIN, last four digits, expiry and
- * brand. Two different cards agree on all of them only rarely; the same card
- * always does. Null when the BIN, the last four or the expiry is missing.
+ * real payment fingerprint, so this is BIN, last four digits, expiry, brand
+ * and, when Shopify gives it, the cardholder's name (lower case, accents and
+ * punctuation dropped). Two different cards agree on all of them only rarely;
+ * the same card always does. Null when the BIN, the last four or the expiry is missing.
+ *
+ * @example cardFingerprint({ bin: "424242", number: "•••• 4242", expirationMonth: 4, expirationYear: 2030, company: "Visa", name: "Anna Müller" }) === "card:424242:4242:4/2030:visa:anna muller"
  */
 export function cardFingerprint(card: CardDetailsInput | null | undefined): string | null {
   if (!card) return null;
   const last4 = (card.number ?? "").replace(/\D/g, "").slice(-4);
   const bin = (card.bin ?? "").replace(/\D/g, "");
   if (!bin || last4.length !== 4 || !card.expirationMonth || !card.expirationYear) return null;
-  return `card:${bin}:${last4}:${card.expirationMonth}/${card.expirationYear}:${(card.company ?? "").toLowerCase()}`;
+  const holder = words(card.name).join(" ");
+  return `card:${bin}:${last4}:${card.expirationMonth}/${card.expirationYear}:${(card.company ?? "").toLowerCase()}${holder ? `:${holder}` : ""}`;
+}
+
+/**
+ * An address key or card fingerprint as the abuse checks hold it: HMAC-SHA256
+ * under the shop's own random salt (`ReferralSettings.signalSalt`), so a key
+ * means nothing outside its shop, cannot be looked up in a table of known
+ * addresses, and becomes meaningless when the shop's data (and salt) is erased.
+ */
+export function signalHash(salt: string, kind: "address" | "card", normalised: string): string {
+  return createHmac("sha256", salt).update(`${kind}\u0000${normalised}`).digest("hex");
 }
 
 /** SHA-256 hex of `value` in a shop's namespace: what is stored instead of an email or a visitor token. */
