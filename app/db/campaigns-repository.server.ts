@@ -97,6 +97,8 @@ export interface ActionReservation {
   points: number;
   costMinor: bigint;
   idempotencyKey: string;
+  /** A code action's discount code, or a tag action's tag: recorded before anything is sent to Shopify. */
+  code: string | null;
   createdAt: Date;
 }
 
@@ -129,9 +131,48 @@ export async function claimAction(db: CampaignsDb, action: CampaignAction, now: 
   return count === 1;
 }
 
-/** Marks a claimed action applied. */
-export async function markApplied(db: CampaignsDb, id: string, now: Date): Promise<void> {
-  await db.campaignAction.updateMany({ where: { id, status: "sending" }, data: { status: "applied", appliedAt: now, error: null } });
+/** Marks a claimed action applied (with the discount Shopify confirmed, for a code action). */
+export async function markApplied(db: CampaignsDb, id: string, now: Date, extra: { discountGid?: string } = {}): Promise<void> {
+  await db.campaignAction.updateMany({ where: { id, status: "sending" }, data: { status: "applied", appliedAt: now, error: null, ...extra } });
+}
+
+/**
+ * Gives a claimed action back for a later run after a failure that may be
+ * transient (its cost stays reserved). Only for actions safe to resend: a code
+ * (looked up before it is created) or a tag (adding a present tag changes nothing).
+ */
+export async function releaseClaim(db: CampaignsDb, id: string, error: string): Promise<void> {
+  await db.campaignAction.updateMany({ where: { id, status: "sending" }, data: { status: "reserved", claimedAt: null, error: error.slice(0, 1000) } });
+}
+
+/** The other actions of the same campaign for the same customer (a Flow message waits for the customer's code). */
+export function actionsOfCustomer(db: CampaignsDb, campaignId: string, customerGid: string): Promise<CampaignAction[]> {
+  return db.campaignAction.findMany({ where: { campaignId, customerGid } });
+}
+
+/** Applied customer_tag actions whose tag has not been removed again. */
+export function appliedTagActions(db: CampaignsDb, shopDomain: string): Promise<CampaignAction[]> {
+  return db.campaignAction.findMany({ where: { shopDomain, kind: "customer_tag", status: "applied", revertedAt: null }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+}
+
+/** Records that these tag actions' tag came off (or that another campaign still holds it). */
+export async function markReverted(db: CampaignsDb, ids: string[], now: Date): Promise<void> {
+  if (ids.length) await db.campaignAction.updateMany({ where: { id: { in: ids }, revertedAt: null }, data: { revertedAt: now } });
+}
+
+export function campaignsByIds(db: CampaignsDb, ids: string[]): Promise<Campaign[]> {
+  return db.campaign.findMany({ where: { id: { in: ids } } });
+}
+
+/** A reward of the shop's loyalty catalogue, or null. */
+export function findReward(db: CampaignsDb, shopDomain: string, rewardId: string) {
+  return db.loyaltyReward.findFirst({ where: { id: rewardId, shopDomain } });
+}
+
+/** The shop's customers with a birthday (YYYY-MM-DD), synced from Shopify. */
+export async function customerBirthdays(db: CampaignsDb, shopDomain: string): Promise<Map<string, string>> {
+  const rows = await db.customer.findMany({ where: { shopDomain, deletedAt: null, birthday: { not: null } }, select: { customerGid: true, birthday: true } });
+  return new Map(rows.map((r) => [r.customerGid, r.birthday!]));
 }
 
 /** Marks an action failed and gives its cost back to the campaign's budget, in one transaction. */

@@ -10,12 +10,26 @@
  * commit: points through the ledger by idempotency key (safe to retry), the
  * Flow trigger once (marked "sending" first; an action found "sending" after a
  * crash is failed, never resent, because Flow would run the workflow twice).
+ * Reward codes and tier perks create a single-use discount code whose code is
+ * derived from the action and stored with it before Shopify is asked, and the
+ * code is looked up before it is created: a retry after a crash, even between
+ * the create and the record, finds the code instead of issuing a second one.
+ * Tags go out ten customers a request (aliased tagsAdd), and come off again
+ * after the window when the definition says so.
  */
 import { randomUUID } from "node:crypto";
 import { prisma as appPrisma } from "~/db.server";
+import { loadActiveProgram } from "~/db/loyalty-program.server";
 import {
+  actionsOfCustomer,
+  appliedTagActions,
   assignedCustomers,
   audienceRows,
+  campaignsByIds,
+  customerBirthdays,
+  findReward,
+  markReverted,
+  releaseClaim,
   CAMPAIGN_TX_OPTIONS,
   campaignActions,
   campaignAssignments,
@@ -40,7 +54,15 @@ import {
 } from "~/db/campaigns-repository.server";
 import {
   actionCost,
+  applyRank,
   bootstrapMeanDifference,
+  campaignDiscountCode,
+  CODE_ACTION_KINDS,
+  customerTagProblem,
+  daysUntilBirthday,
+  tagRemovalDue,
+  unitActionCost,
+  windowEndsAt,
   checkRolloutChange,
   fitsBudget,
   compileAudience,
@@ -63,12 +85,14 @@ import { DEFAULT_LAYERS } from "~/domain/segments";
 import type { Campaign, CampaignAction, CampaignAssignment, PrismaClient } from "~/generated/prisma/client";
 import type { AdminClient } from "~/shopify/admin-client.server";
 import { fireFlowTrigger } from "~/shopify/flow.server";
+import { CUSTOMER_TAG_SLOTS, CustomerInsightTagsUpdate } from "~/shopify/operations/customer-tags";
 import { awardPoints, LoyaltyProgramOffError } from "./points.server";
+import { PermanentIssueError, shopifyDiscountCodeIssuer, type DiscountCodeIssuer, type DiscountCodeSpec, type RewardKind } from "./rewards.server";
 
 /** The "campaign step due" trigger (extensions/evergreen-campaign-step-due). */
 export const CAMPAIGN_STEP_DUE_HANDLE = "evergreen-campaign-step-due";
 /** Action kinds this version applies; launching a campaign with others is refused. */
-export const APPLIED_ACTION_KINDS = ["bonus_points", "flow_trigger"] as const;
+export const APPLIED_ACTION_KINDS = ["bonus_points", "flow_trigger", "reward_code", "tier_perk", "customer_tag"] as const;
 
 const DAY_MS = 86_400_000;
 
@@ -156,12 +180,21 @@ async function evaluateAudience(db: PrismaClient, campaign: Pick<Campaign, "shop
     const after = campaign.lastRunAt ?? campaign.launchedAt ?? new Date(now.getTime() - 7 * DAY_MS);
     entered = await layersEntered(db, campaign.shopDomain, after, now);
   }
+  let birthdayIn: Map<string, number> | null = null;
+  if (a.birthdayWithinDays !== undefined) {
+    birthdayIn = new Map();
+    for (const [customerGid, birthday] of await customerBirthdays(db, campaign.shopDomain)) {
+      const days = daysUntilBirthday(birthday, now);
+      if (days !== null && days <= a.birthdayWithinDays) birthdayIn.set(customerGid, days);
+    }
+  }
+  let customerGids = entered ? [...entered.keys()] : undefined;
+  if (birthdayIn) customerGids = (customerGids ?? [...birthdayIn.keys()]).filter((gid) => birthdayIn!.has(gid));
   const rows = await audienceRows(db, campaign.shopDomain, {
-    layerIds: a.layerIds, lifecycleStages: a.lifecycleStages, churnRisks: a.churnRisks,
-    customerGids: entered ? [...entered.keys()] : undefined,
+    layerIds: a.layerIds, lifecycleStages: a.lifecycleStages, churnRisks: a.churnRisks, customerGids,
   });
   const matches = compileAudience(a);
-  return rows.filter((r) => matches({ ...r, enteredLayerIds: entered?.get(r.customerGid) }));
+  return rows.filter((r) => matches({ ...r, enteredLayerIds: entered?.get(r.customerGid), daysUntilBirthday: birthdayIn?.get(r.customerGid) ?? null }));
 }
 
 export interface DryRun {
@@ -210,7 +243,8 @@ export async function dryRunCampaign(shopDomain: string, campaignId: string, now
 /**
  * Starts a draft campaign.
  * @param horizonCustomersPerArm a fixed horizon for the verdict, set now or never.
- * @throws CampaignStateError when not a draft or it uses an action kind this version does not apply.
+ * @throws CampaignStateError when not a draft, or an action cannot be applied in this shop (a reward not in
+ *   the catalogue, a tier without free shipping, loyalty off for a tier perk).
  */
 export async function launchCampaign(
   shopDomain: string,
@@ -221,11 +255,37 @@ export async function launchCampaign(
   const { db, now } = resolve(deps);
   const campaign = await loadCampaign(db, shopDomain, campaignId);
   if (campaign.status !== "draft") throw new CampaignStateError(`campaign ${campaignId} is ${campaign.status}, not a draft`);
-  const unsupported = definitionOf(campaign).actions.filter((a) => !(APPLIED_ACTION_KINDS as readonly string[]).includes(a.kind));
+  const def = definitionOf(campaign);
+  const unsupported = def.actions.filter((a) => !(APPLIED_ACTION_KINDS as readonly string[]).includes(a.kind));
   if (unsupported.length) throw new CampaignStateError(`actions not applied yet: ${unsupported.map((a) => a.kind).join(", ")}`);
+  const problems = await actionProblems(db, shopDomain, def);
+  if (problems.length) throw new CampaignStateError(problems.join("; "));
   const horizon = options.horizonCustomersPerArm ?? null;
   if (horizon !== null && !(Number.isInteger(horizon) && horizon >= 100)) throw new CampaignStateError("a fixed horizon is a whole number of at least 100 customers per group");
   return updateCampaign(db, campaign.id, { status: "running", launchedAt: now(), horizonCustomersPerArm: horizon });
+}
+
+/** What keeps the actions from being applied in this shop now: a reward not in the catalogue, a tier without free shipping. */
+async function actionProblems(db: PrismaClient, shopDomain: string, def: CampaignDefinition): Promise<string[]> {
+  const problems: string[] = [];
+  for (const action of def.actions) {
+    if (action.kind === "reward_code") {
+      const reward = await findReward(db, shopDomain, action.rewardId);
+      if (!reward || !reward.active) problems.push(`reward ${action.rewardId} is not in the shop's reward catalogue`);
+    }
+    if (action.kind === "tier_perk") {
+      const active = await loadActiveProgram(db, shopDomain);
+      const tier = active?.rules.tiers.find((t) => t.id === action.tier);
+      if (!active) problems.push("a tier perk needs the loyalty programme switched on");
+      else if (!tier) problems.push(`no tier "${action.tier}" in the loyalty programme`);
+      else if (!tier.freeShipping) problems.push(`tier "${action.tier}" has no free shipping to grant`);
+    }
+    if (action.kind === "customer_tag") {
+      const problem = customerTagProblem(action.tag);
+      if (problem) problems.push(`tag: ${problem}`);
+    }
+  }
+  return problems;
 }
 
 /**
@@ -263,6 +323,8 @@ export interface ShopCampaignRun {
   campaigns: CampaignRunSummary[];
   actionsApplied: number;
   actionsFailed: number;
+  /** Campaign tags taken off again (window over or campaign stopped). */
+  tagsRemoved: number;
 }
 
 function isDue(campaign: Campaign, def: CampaignDefinition, now: Date): boolean {
@@ -316,10 +378,12 @@ async function decideBatch(db: PrismaClient, campaignId: string, shopDomain: str
 
 function reservationsFor(campaign: Campaign, def: CampaignDefinition, customerGid: string, now: Date): ActionReservation[] {
   return def.actions.map((a) => {
-    const points = a.kind === "bonus_points" ? a.points : 0;
-    const costMinor = BigInt(Math.ceil(points * def.pointValueMinor) + (a.kind === "reward_code" ? a.costMinor : 0));
+    const cost = unitActionCost(a, def.pointValueMinor);
+    const id = randomUUID();
+    // The code is fixed here, in the reservation's transaction, before Shopify is ever asked for it.
+    const code = CODE_ACTION_KINDS.includes(a.kind) ? campaignDiscountCode(id) : a.kind === "customer_tag" ? a.tag : null;
     return {
-      id: randomUUID(), shopDomain: campaign.shopDomain, campaignId: campaign.id, customerGid, kind: a.kind, points, costMinor,
+      id, shopDomain: campaign.shopDomain, campaignId: campaign.id, customerGid, kind: a.kind, points: cost.points, costMinor: BigInt(cost.minor), code,
       idempotencyKey: `campaign:${campaign.id}:${customerGid}:${a.kind}`, createdAt: now,
     };
   });
@@ -331,19 +395,53 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 /** How long a run's claim on an action lasts; a "sending" action older than this was interrupted. */
 export const ACTION_CLAIM_LEASE_MS = 10 * 60_000;
 
+type Outcome = "applied" | "failed" | "waiting";
+
+interface ApplyContext {
+  db: PrismaClient;
+  client?: AdminClient;
+  issuer?: DiscountCodeIssuer;
+  now: Date;
+  campaigns: Map<string, Campaign>;
+  /** Looked up once a run: rewards by id, the loyalty programme. */
+  rewards: Map<string, Awaited<ReturnType<typeof findReward>>>;
+  program?: Awaited<ReturnType<typeof loadActiveProgram>>;
+}
+
+async function campaignOf(ctx: ApplyContext, id: string): Promise<Campaign> {
+  let campaign = ctx.campaigns.get(id);
+  if (!campaign) {
+    campaign = await ctx.db.campaign.findUniqueOrThrow({ where: { id } });
+    ctx.campaigns.set(id, campaign);
+  }
+  return campaign;
+}
+
 /**
- * Applies one action: "applied", "failed" (its cost released), or "waiting"
- * (a Flow action while the run has no Admin client, or another run holds it).
+ * Applies one action (tags go in batches, {@link applyTagActions}): "applied",
+ * "failed" (its cost released), or "waiting" (it needs an Admin client, another
+ * run holds it, a transient failure left it for the next run, or a Flow message
+ * waits for the customer's code).
  */
-async function applyAction(db: PrismaClient, client: AdminClient | undefined, action: CampaignAction, now: Date): Promise<"applied" | "failed" | "waiting"> {
+async function applyAction(ctx: ApplyContext, action: CampaignAction): Promise<Outcome> {
+  const { db, client, now } = ctx;
   if (action.kind === "flow_trigger" && action.status === "sending") {
     // Interrupted mid-send: Flow may have run the workflow already, so never resend.
     await failActionAndRelease(db, action, "interrupted while sending; not resent to avoid a duplicate Flow run");
     return "failed";
   }
-  if (action.kind === "flow_trigger" && !client) return "waiting";
+  const needsShopify = action.kind !== "bonus_points";
+  if (needsShopify && !client) return "waiting";
+  let siblingCode = "";
+  if (action.kind === "flow_trigger") {
+    const siblings = (await actionsOfCustomer(db, action.campaignId, action.customerGid)).filter((a) => CODE_ACTION_KINDS.includes(a.kind as never));
+    // The message carries the customer's code: it waits until the code exists (or failed for good).
+    if (siblings.some((a) => a.status === "reserved" || a.status === "sending")) return "waiting";
+    siblingCode = siblings.find((a) => a.status === "applied")?.code ?? "";
+  }
+  // A code action found "sending" after a crash is claimed again: its code is looked up before it is created.
   if (!(await claimAction(db, action, now))) return "waiting";
-  const campaign = await db.campaign.findUniqueOrThrow({ where: { id: action.campaignId } });
+  const campaign = await campaignOf(ctx, action.campaignId);
   const def = definitionOf(campaign);
   try {
     if (action.kind === "bonus_points") {
@@ -361,8 +459,11 @@ async function applyAction(db: PrismaClient, client: AdminClient | undefined, ac
         campaign_name: campaign.name,
         step: step?.kind === "flow_trigger" ? step.step : "",
         bonus_points: bonus?.kind === "bonus_points" ? bonus.points : 0,
-        window_ends_on: day(new Date(action.createdAt.getTime() + def.windowDays * DAY_MS)),
+        discount_code: siblingCode,
+        window_ends_on: day(windowEndsAt(action.createdAt, def.windowDays)),
       });
+    } else if ((action.kind === "reward_code" || action.kind === "tier_perk") && client) {
+      return await applyCodeAction(ctx, action, campaign, def);
     } else {
       throw new CampaignStateError(`action ${action.kind} is not applied by this version`);
     }
@@ -375,6 +476,155 @@ async function applyAction(db: PrismaClient, client: AdminClient | undefined, ac
   }
 }
 
+/** A code action's discount: the reward's shape (or the tier's free shipping), single use, limited to the customer, valid for the window. */
+async function codeSpecOf(ctx: ApplyContext, action: CampaignAction, campaign: Campaign, def: CampaignDefinition): Promise<DiscountCodeSpec | string> {
+  const code = action.code ?? campaignDiscountCode(action.id);
+  const window = { customerGid: action.customerGid, startsAt: action.createdAt, endsAt: windowEndsAt(action.createdAt, def.windowDays) };
+  if (action.kind === "tier_perk") {
+    const perk = def.actions.find((a) => a.kind === "tier_perk");
+    if (ctx.program === undefined) ctx.program = await loadActiveProgram(ctx.db, action.shopDomain);
+    const active = ctx.program;
+    const tier = active?.rules.tiers.find((t) => t.id === (perk?.kind === "tier_perk" ? perk.tier : ""));
+    if (!active) return "loyalty is off";
+    if (!tier?.freeShipping) return "the tier no longer offers free shipping";
+    return { code, title: `${campaign.name}: ${tier.name} free shipping (${code})`, kind: "free_shipping", ...window };
+  }
+  const step = def.actions.find((a) => a.kind === "reward_code");
+  if (step?.kind === "reward_code" && !ctx.rewards.has(step.rewardId)) ctx.rewards.set(step.rewardId, await findReward(ctx.db, action.shopDomain, step.rewardId));
+  const reward = step?.kind === "reward_code" ? ctx.rewards.get(step.rewardId) : null;
+  if (!reward || !reward.active) return "the reward is no longer in the catalogue";
+  return {
+    code,
+    title: `${campaign.name}: ${reward.title} (${code})`,
+    kind: reward.kind as RewardKind,
+    amountMinor: reward.amountMinor ?? undefined,
+    currencyCode: reward.currencyCode ?? undefined,
+    percentage: reward.percentage ?? undefined,
+    minimumSubtotalMinor: reward.minimumSubtotalMinor ?? undefined,
+    productVariantGids: reward.productVariantGids ? reward.productVariantGids.split(",") : undefined,
+    ...window,
+  };
+}
+
+/**
+ * Creates a code action's discount through the loyalty rewards' issuer (it
+ * looks the code up first). Shopify refusing it fails the action and gives its
+ * cost back; anything else (a timeout, a network error: the code may exist)
+ * leaves it for the next run, which finds the code or creates it.
+ */
+async function applyCodeAction(ctx: ApplyContext, action: CampaignAction, campaign: Campaign, def: CampaignDefinition): Promise<Outcome> {
+  const spec = await codeSpecOf(ctx, action, campaign, def);
+  if (typeof spec === "string") {
+    await failActionAndRelease(ctx.db, { ...action, status: "sending" }, spec);
+    return "failed";
+  }
+  const issuer = ctx.issuer ?? shopifyDiscountCodeIssuer(() => ctx.client!);
+  try {
+    const { discountGid } = await issuer.ensureCode(action.shopDomain, spec);
+    await markApplied(ctx.db, action.id, ctx.now, { discountGid });
+    return "applied";
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof PermanentIssueError) {
+      await failActionAndRelease(ctx.db, { ...action, status: "sending" }, message);
+      return "failed";
+    }
+    await releaseClaim(ctx.db, action.id, message);
+    return "waiting";
+  }
+}
+
+type TagSlot = { customerGid: string; add: string[]; remove: string[] };
+
+/** One aliased tagsAdd/tagsRemove request per CUSTOMER_TAG_SLOTS customers; the errors of each slot (empty: done). */
+async function sendTagBatch(client: AdminClient, slots: TagSlot[]): Promise<string[][]> {
+  const variables: Record<string, unknown> = {};
+  for (let slot = 0; slot < CUSTOMER_TAG_SLOTS; slot++) {
+    const p = slots[slot];
+    variables[`id${slot}`] = (p ?? slots[0]).customerGid; // unused slots are skipped by @include
+    variables[`add${slot}`] = p ? p.add : [];
+    variables[`remove${slot}`] = p ? p.remove : [];
+    variables[`doAdd${slot}`] = p ? p.add.length > 0 : false;
+    variables[`doRemove${slot}`] = p ? p.remove.length > 0 : false;
+  }
+  const data = (await client.request(CustomerInsightTagsUpdate, variables as never)) as Record<string, { userErrors: { field?: string[] | null; message: string }[] } | null | undefined>;
+  return slots.map((p, slot) => {
+    const key = p.add.length > 0 ? `add${slot}` : `remove${slot}`;
+    const payload = data[key];
+    if (!payload) return [`${key.startsWith("add") ? "tagsAdd" : "tagsRemove"} returned no payload`];
+    return payload.userErrors.map((e) => `${e.message}${e.field ? ` (${e.field.join(".")})` : ""}`);
+  });
+}
+
+/**
+ * Adds the campaigns' tags, ten customers a request (the throttled Admin
+ * client paces the requests to the shop's rate limit). Adding a present tag
+ * changes nothing, so a tag action interrupted while sending is simply sent again.
+ */
+async function applyTagActions(ctx: ApplyContext, actions: CampaignAction[]): Promise<{ applied: number; failed: number }> {
+  const counts = { applied: 0, failed: 0 };
+  if (!ctx.client || actions.length === 0) return counts;
+  const claimed: CampaignAction[] = [];
+  for (const action of actions) if (await claimAction(ctx.db, action, ctx.now)) claimed.push(action);
+  for (let i = 0; i < claimed.length; i += CUSTOMER_TAG_SLOTS) {
+    const part = claimed.slice(i, i + CUSTOMER_TAG_SLOTS);
+    let errors: string[][];
+    try {
+      errors = await sendTagBatch(ctx.client, part.map((a) => ({ customerGid: a.customerGid, add: [a.code!], remove: [] })));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      for (const a of part) await releaseClaim(ctx.db, a.id, message);
+      continue;
+    }
+    for (const [slot, action] of part.entries()) {
+      if (errors[slot].length === 0) {
+        await markApplied(ctx.db, action.id, ctx.now);
+        counts.applied++;
+      } else {
+        await failActionAndRelease(ctx.db, { ...action, status: "sending" }, `tagsAdd: ${errors[slot].join("; ")}`);
+        counts.failed++;
+      }
+    }
+  }
+  return counts;
+}
+
+/**
+ * Takes campaign tags off again where the definition asks for it, once the
+ * customer's window ended or the campaign stopped. A tag another campaign
+ * still holds on the customer stays (only this campaign's claim on it ends).
+ * @returns how many tags came off.
+ */
+async function removeExpiredTags(ctx: ApplyContext, shopDomain: string): Promise<number> {
+  if (!ctx.client) return 0;
+  const applied = await appliedTagActions(ctx.db, shopDomain);
+  if (applied.length === 0) return 0;
+  for (const c of await campaignsByIds(ctx.db, [...new Set(applied.map((a) => a.campaignId))])) ctx.campaigns.set(c.id, c);
+  const releases = (a: CampaignAction) => {
+    const campaign = ctx.campaigns.get(a.campaignId)!;
+    const def = definitionOf(campaign);
+    const step = def.actions.find((x) => x.kind === "customer_tag");
+    return step?.kind === "customer_tag" && step.removeAfterWindow === true && tagRemovalDue(a.createdAt, def.windowDays, campaign.status, ctx.now);
+  };
+  const due = applied.filter(releases);
+  const key = (a: CampaignAction) => `${a.customerGid}\u0000${a.code!.toLowerCase()}`;
+  const held = new Set(applied.filter((a) => !releases(a)).map(key));
+  const keep = due.filter((a) => held.has(key(a)));
+  await markReverted(ctx.db, keep.map((a) => a.id), ctx.now);
+  const remove = due.filter((a) => !held.has(key(a)));
+  let removed = 0;
+  for (let i = 0; i < remove.length; i += CUSTOMER_TAG_SLOTS) {
+    const part = remove.slice(i, i + CUSTOMER_TAG_SLOTS);
+    // Removing an absent tag changes nothing: a failed request is simply tried again on the next run.
+    const errors = await sendTagBatch(ctx.client, part.map((a) => ({ customerGid: a.customerGid, add: [], remove: [a.code!] }))).catch(() => null);
+    if (!errors) continue;
+    const done = part.filter((_, slot) => errors[slot].length === 0);
+    await markReverted(ctx.db, done.map((a) => a.id), ctx.now);
+    removed += done.length;
+  }
+  return removed;
+}
+
 /**
  * Runs every running campaign of the shop whose trigger is due: evaluates
  * the audience (with "entered" layer moves since the previous run), assigns,
@@ -382,7 +632,11 @@ async function applyAction(db: PrismaClient, client: AdminClient | undefined, ac
  * to re-run: caps and budgets are never exceeded, nobody is assigned twice,
  * and points are awarded once per campaign and customer.
  */
-export async function runCampaignsForShop(shopDomain: string, now: Date, deps: { db: PrismaClient; client?: AdminClient }): Promise<ShopCampaignRun> {
+export async function runCampaignsForShop(
+  shopDomain: string,
+  now: Date,
+  deps: { db: PrismaClient; client?: AdminClient; /** Tests: a discount issuer other than Shopify's through `client`. */ issuer?: DiscountCodeIssuer },
+): Promise<ShopCampaignRun> {
   const { db, client } = deps;
   const summaries: CampaignRunSummary[] = [];
   for (const campaign of await runningCampaigns(db, shopDomain)) {
@@ -410,15 +664,23 @@ export async function runCampaignsForShop(shopDomain: string, now: Date, deps: {
     }
     await updateCampaign(db, campaign.id, { lastRunAt: now });
   }
-  // Reserved actions, this run's and any an earlier run left.
-  let actionsApplied = 0;
-  let actionsFailed = 0;
-  for (const action of await actionsToApply(db, shopDomain, new Date(now.getTime() - ACTION_CLAIM_LEASE_MS))) {
-    const outcome = await applyAction(db, client, action, now);
+  // Reserved actions, this run's and any an earlier run left: codes and tags before the Flow messages that carry them.
+  const ctx: ApplyContext = { db, client, issuer: deps.issuer, now, campaigns: new Map(), rewards: new Map() };
+  const pending = (await actionsToApply(db, shopDomain, new Date(now.getTime() - ACTION_CLAIM_LEASE_MS)))
+    .map((action, i) => ({ action, i }))
+    .sort((a, b) => applyRank(a.action.kind) - applyRank(b.action.kind) || a.i - b.i)
+    .map((x) => x.action);
+  const tags = await applyTagActions(ctx, pending.filter((a) => a.kind === "customer_tag"));
+  let actionsApplied = tags.applied;
+  let actionsFailed = tags.failed;
+  for (const action of pending) {
+    if (action.kind === "customer_tag") continue;
+    const outcome = await applyAction(ctx, action);
     if (outcome === "applied") actionsApplied++;
     if (outcome === "failed") actionsFailed++;
   }
-  return { campaigns: summaries, actionsApplied, actionsFailed };
+  const tagsRemoved = await removeExpiredTags(ctx, shopDomain);
+  return { campaigns: summaries, actionsApplied, actionsFailed, tagsRemoved };
 }
 
 /** 1,000 resamples, fewer for very large campaigns (the cost is resamples × customers; see bench/campaigns-bench.ts). */

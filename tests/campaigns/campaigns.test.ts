@@ -85,13 +85,13 @@ describe("creating campaigns", () => {
     expect(await db.campaign.count({ where: { shopDomain: shop } })).toBe(1);
   });
 
-  it("refuses to launch twice, or with an action this version does not apply", async () => {
+  it("refuses to launch twice or to narrow a rollout; every action kind can launch", async () => {
     const shop = newShop();
     const c = await createCampaignFromPlaybook(shop, "churn-risk-low", {}, { db, now: () => NOW });
     await launchCampaign(shop, c.id, {}, { db, now: () => NOW });
     await expect(launchCampaign(shop, c.id, {}, { db, now: () => NOW })).rejects.toThrow(CampaignStateError);
     const tag = await createCampaign(shop, { ...JSON.parse(c.definition), actions: [{ kind: "customer_tag", tag: "vip-offer" }] }, { db, now: () => NOW });
-    await expect(launchCampaign(shop, tag.id, {}, { db, now: () => NOW })).rejects.toThrow(/not applied yet: customer_tag/);
+    expect((await launchCampaign(shop, tag.id, {}, { db, now: () => NOW })).status).toBe("running");
     await expect(setRollout(shop, c.id, 0.01, { db })).rejects.toThrow(/only widen/);
   });
 });

@@ -23,6 +23,12 @@ export interface Audience {
    * the campaign's previous run (LayerMove rows). Required by the "on_enter" trigger.
    */
   enteredLayerIds?: string[];
+  /**
+   * Customers whose next birthday (Customer.birthday, from the shop) falls
+   * within this many days of the run, today counting as 0. 29 February is
+   * celebrated on 28 February in other years, as loyalty's birthday points are.
+   */
+  birthdayWithinDays?: number;
 }
 
 export type CampaignAction =
@@ -30,12 +36,26 @@ export type CampaignAction =
   | { kind: "bonus_points"; points: number }
   /** The "campaign step due" Flow trigger: the merchant's own email/SMS tools send the message. */
   | { kind: "flow_trigger"; step: string }
-  /** A single-use discount code from the reward catalogue. */
+  /**
+   * A single-use discount code limited to the customer, shaped like a reward
+   * of the loyalty catalogue (its kind, value, minimum) and valid for the
+   * campaign window. `costMinor`: what one code is expected to cost the
+   * merchant, counted against `budgetMinor` and in ROI.
+   */
   | { kind: "reward_code"; rewardId: string; costMinor: number }
-  /** A tier perk (the tier's benefits for the window). */
-  | { kind: "tier_perk"; tier: string }
-  /** A customer tag the merchant's tools can segment on. */
-  | { kind: "customer_tag"; tag: string };
+  /**
+   * A tier's perk for the window: the tier's free shipping, as a single-use
+   * free-shipping code limited to the customer (docs/campaigns.md, "Tier
+   * perks"). The tier must offer free shipping. `costMinor`: the expected
+   * shipping given away per code (default 0).
+   */
+  | { kind: "tier_perk"; tier: string; costMinor?: number }
+  /**
+   * A customer tag the merchant's tools can segment on, added through the
+   * Admin API; with `removeAfterWindow` removed again when the customer's
+   * window ends or the campaign stops.
+   */
+  | { kind: "customer_tag"; tag: string; removeAfterWindow?: boolean };
 
 export type CampaignActionKind = CampaignAction["kind"];
 
@@ -86,6 +106,25 @@ export const DEFAULT_FREQUENCY_CAP: Readonly<FrequencyCap> = Object.freeze({ max
 /** 100 points = one unit of currency, unless the merchant says otherwise. */
 export const DEFAULT_POINT_VALUE_MINOR = 1;
 
+/** The widest birthday look-ahead: a month. */
+export const MAX_BIRTHDAY_WITHIN_DAYS = 31;
+/** Shopify's limit on one tag. */
+export const MAX_TAG_LENGTH = 255;
+
+/**
+ * Why a customer tag would be refused, or null. Shopify's rules: at most 255
+ * characters; a comma separates tags, so one tag has none; surrounding spaces
+ * are trimmed by Shopify (a tag that relies on them would not match later).
+ */
+export function customerTagProblem(tag: unknown): string | null {
+  if (typeof tag !== "string" || tag.trim() === "") return "a tag is required";
+  if (tag.length > MAX_TAG_LENGTH) return `at most ${MAX_TAG_LENGTH} characters`;
+  if (tag.includes(",")) return "a tag cannot contain a comma";
+  if (tag.trim() !== tag) return "no spaces at the start or end";
+  if (/[\u0000-\u001f\u007f]/.test(tag)) return "no line breaks or control characters";
+  return null;
+}
+
 export interface CampaignError {
   path: string;
   message: string;
@@ -118,8 +157,12 @@ export function validateCampaign(def: CampaignDefinition, knownLayerIds?: readon
     err("audience.lifecycleStages", `must be a list of ${LIFECYCLE_STAGES.join(", ")}`);
   }
   if (a.tiers !== undefined && (!Array.isArray(a.tiers) || a.tiers.some((t) => typeof t !== "string" || t === ""))) err("audience.tiers", "must be a list of tier ids");
+  const birthday = a.birthdayWithinDays;
+  if (birthday !== undefined && !(Number.isInteger(birthday) && birthday >= 0 && birthday <= MAX_BIRTHDAY_WITHIN_DAYS)) {
+    err("audience.birthdayWithinDays", `a whole number of days from 0 to ${MAX_BIRTHDAY_WITHIN_DAYS}`);
+  }
   const dimensions = [a.layerIds, a.churnRisks, a.lifecycleStages, a.tiers, a.enteredLayerIds].filter((d) => Array.isArray(d) && d.length > 0);
-  if (dimensions.length === 0) err("audience", "name at least one layer, churn-risk level, lifecycle stage, tier or entered layer");
+  if (dimensions.length === 0 && birthday === undefined) err("audience", "name at least one layer, churn-risk level, lifecycle stage, tier, entered layer or birthday");
 
   if (!Array.isArray(def.actions) || def.actions.length === 0) err("actions", "at least one action is required");
   else {
@@ -132,12 +175,22 @@ export function validateCampaign(def: CampaignDefinition, knownLayerIds?: readon
           if (typeof action.rewardId !== "string" || action.rewardId === "") err(`${p}.rewardId`, "a reward id is required");
           if (!Number.isInteger(action.costMinor) || action.costMinor < 0) err(`${p}.costMinor`, "the code's expected cost in minor units (integer ≥ 0)");
           break;
-        case "tier_perk": if (typeof action.tier !== "string" || action.tier === "") err(`${p}.tier`, "a tier id is required"); break;
-        case "customer_tag": if (typeof action.tag !== "string" || !/^[\w:. -]{1,40}$/.test(action.tag)) err(`${p}.tag`, "a tag of up to 40 letters, digits, spaces or . : - _"); break;
+        case "tier_perk":
+          if (typeof action.tier !== "string" || action.tier === "") err(`${p}.tier`, "a tier id is required");
+          if (action.costMinor !== undefined && (!Number.isInteger(action.costMinor) || action.costMinor < 0)) err(`${p}.costMinor`, "the perk's expected cost in minor units (integer ≥ 0)");
+          break;
+        case "customer_tag": {
+          const problem = customerTagProblem(action.tag);
+          if (problem) err(`${p}.tag`, problem);
+          if (action.removeAfterWindow !== undefined && typeof action.removeAfterWindow !== "boolean") err(`${p}.removeAfterWindow`, "true or false");
+          break;
+        }
         default: err(`${p}.kind`, `unknown action "${String((action as { kind?: unknown })?.kind)}"`);
       }
     });
-    if (def.actions.filter((x) => x?.kind === "bonus_points").length > 1) err("actions", "at most one bonus_points action");
+    // One action of each kind: an action is recorded once per campaign, customer and kind (its idempotency key).
+    const kinds = def.actions.map((x) => x?.kind).filter((k): k is CampaignActionKind => typeof k === "string");
+    for (const kind of new Set(kinds)) if (kinds.filter((k) => k === kind).length > 1) err("actions", `at most one ${kind} action`);
   }
 
   const t = def.trigger;
@@ -171,13 +224,24 @@ export function withDefaults(def: Pick<CampaignDefinition, "name" | "audience" |
   };
 }
 
-/** What one customer's treatment costs: points, and money in minor units (points at pointValueMinor plus reward codes). */
+/** What one action costs for one customer: points, and money in minor units (points at pointValueMinor, codes at their expected cost). */
+export function unitActionCost(action: CampaignAction, pointValueMinor: number): { points: number; minor: number } {
+  switch (action.kind) {
+    case "bonus_points": return { points: action.points, minor: Math.ceil(action.points * pointValueMinor) };
+    case "reward_code": return { points: 0, minor: action.costMinor };
+    case "tier_perk": return { points: 0, minor: action.costMinor ?? 0 };
+    default: return { points: 0, minor: 0 };
+  }
+}
+
+/** What one customer's treatment costs: the sum of {@link unitActionCost} over the actions. */
 export function actionCost(def: Pick<CampaignDefinition, "actions" | "pointValueMinor">): { points: number; minor: number } {
   let points = 0;
-  let codes = 0;
+  let minor = 0;
   for (const a of def.actions) {
-    if (a.kind === "bonus_points") points += a.points;
-    if (a.kind === "reward_code") codes += a.costMinor;
+    const cost = unitActionCost(a, def.pointValueMinor);
+    points += cost.points;
+    minor += cost.minor;
   }
-  return { points, minor: Math.ceil(points * def.pointValueMinor) + codes };
+  return { points, minor };
 }

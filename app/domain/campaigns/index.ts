@@ -6,3 +6,4 @@ export * from "./audience";
 export * from "./limits";
 export * from "./statistics";
 export * from "./verdict";
+export * from "./actions";

@@ -98,6 +98,20 @@ export const DEFAULT_PLAYBOOKS: readonly Playbook[] = Object.freeze([
       trigger: { kind: "schedule", everyDays: 14 }, windowDays: 30,
     }),
   },
+  {
+    id: "birthday",
+    title: "Birthday gift",
+    rationale:
+      "A basic benefit of the strategy: a birthday gift. A message with bonus points in the week before the birthday (the customer's birthday from the shop), " +
+      "on top of loyalty's birthday points on the day; the holdout shows whether the gift brings an order. Add a reward_code action to send a code.",
+    definition: withDefaults({
+      name: "Birthday gift", playbookId: "birthday",
+      audience: { birthdayWithinDays: 7 },
+      actions: [{ kind: "bonus_points", points: 100 }, flow("birthday")],
+      // Daily: each day's customers whose birthday came within reach. The window covers the birthday and the weeks after.
+      trigger: { kind: "schedule", everyDays: 1 }, windowDays: 30,
+    }),
+  },
 ]);
 
 /** A fresh, editable copy of a playbook's definition; undefined for an unknown id. */

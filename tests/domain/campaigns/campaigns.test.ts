@@ -59,7 +59,7 @@ describe("validateCampaign", () => {
 describe("default playbooks", () => {
   it("are valid against the default layers, keep a holdout and start at 5%", () => {
     expect(DEFAULT_PLAYBOOKS.map((p) => p.id)).toEqual([
-      "win-back-gift", "limited-time-offer", "exclusive-perks", "churn-risk-low", "churn-risk-medium", "churn-risk-high", "replenishment-nudge",
+      "win-back-gift", "limited-time-offer", "exclusive-perks", "churn-risk-low", "churn-risk-medium", "churn-risk-high", "replenishment-nudge", "birthday",
     ]);
     for (const p of DEFAULT_PLAYBOOKS) {
       expect(validateCampaign(p.definition, LAYER_IDS), p.id).toEqual([]);
