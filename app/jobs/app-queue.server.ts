@@ -10,6 +10,7 @@ import { logger } from "~/logger.server";
 import { refreshCustomerBehaviour } from "~/services/behaviour.server";
 import { runCampaignsForShop } from "~/services/campaigns.server";
 import { fireDueFlowTriggers } from "~/services/flow-triggers.server";
+import { runMonitorsForShop } from "~/services/monitors.server";
 import { learnReplenishmentIntervals, refreshDueReminders } from "~/services/replenishment.server";
 import { installedShops, NotInstalledError, offlineAdminClient } from "~/shopify/offline-client.server";
 import { runLoyaltyJobsForShop, runReferralJobsForShop } from "./loyalty-jobs.server";
@@ -26,6 +27,7 @@ export const QUEUE = {
   behaviour: "behaviour",
   campaigns: "campaigns",
   flowTriggers: "flow.triggers",
+  monitors: "monitors",
 } as const;
 
 const HOUR = 3600_000;
@@ -39,6 +41,8 @@ export const SCHEDULES: readonly { queue: string; everyMs: number }[] = [
   { queue: QUEUE.replenishment, everyMs: 24 * HOUR },
   { queue: QUEUE.behaviour, everyMs: 24 * HOUR },
   { queue: QUEUE.campaigns, everyMs: HOUR },
+  // Level-one metric monitors; their alerts' Flow triggers go out with the next Flow trigger run.
+  { queue: QUEUE.monitors, everyMs: 24 * HOUR },
   // Replenishment due, layer and tier changes, points expiring, churn risk rising: soon after they happen.
   { queue: QUEUE.flowTriggers, everyMs: 15 * 60_000 },
 ];
@@ -84,6 +88,8 @@ async function queueDefinitions(): Promise<Record<string, QueueDefinition>> {
     [QUEUE.campaigns]: shopQueue(async (shop) => void (await runCampaignsForShop(shop, new Date(), { db: prisma, client: await offlineAdminClient(shop) }))),
     // Shopify Flow triggers from the outbox, each at most once (docs/storefront.md).
     [QUEUE.flowTriggers]: shopQueue(async (shop) => void (await fireDueFlowTriggers(shop, new Date(), { db: prisma, client: await offlineAdminClient(shop) }))),
+    // Monitors on retention, repeat rate, LTV/CAC and churn risk: alerts and their Flow triggers (docs/campaigns.md).
+    [QUEUE.monitors]: shopQueue(async (shop) => void (await runMonitorsForShop(shop, new Date(), { db: prisma, dialect: appDatabaseDialect() }))),
     // The web pixel's behaviour and interest dimensions; raw events past retention rolled up (docs/behaviour.md).
     [QUEUE.behaviour]: shopQueue(async (shop) => void (await refreshCustomerBehaviour(shop, new Date(), { db: prisma }))),
   };

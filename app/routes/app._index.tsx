@@ -1,5 +1,7 @@
 import { defer, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Await, Link as RemixLink, useLoaderData } from "@remix-run/react";
+import { AlertList } from "~/components/alert-list";
+import { openMetricAlerts } from "~/services/monitors.server";
 import { Badge, Banner, BlockStack, Card, InlineGrid, InlineStack, Layout, Page, ProgressBar, Text } from "@shopify/polaris";
 import { LoyaltyFigures, OnboardingCard } from "~/components/loyalty-dashboard";
 import { Suspense } from "react";
@@ -29,10 +31,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const deps = { db: prisma, dialect: appDatabaseDialect() };
   const [sync, insights, loyalty] = await Promise.all([syncStatus(session.shop, deps), dashboardInsights(session.shop, deps), loyaltyOverview(session.shop, deps)]);
+  // The monitors' open alerts (app/services/monitors.server.ts): a small indexed read.
+  const monitorAlerts = await openMetricAlerts(session.shop, { db: prisma });
   // The theme editor with Evergreen's app embed (extensions/evergreen-theme/blocks/launcher.liquid) ready to switch on.
   const embedUrl = `https://${session.shop}/admin/themes/current/editor?context=apps&activateAppId=${env().SHOPIFY_API_KEY}/launcher`;
   // Retention reads every purchase history (memoised per intelligence pass): streamed, so the page does not wait for it.
-  return defer({ sync, insights, loyalty, embedUrl, retention: dashboardRetention(session.shop, deps) });
+  return defer({ sync, insights, loyalty, embedUrl, monitorAlerts, retention: dashboardRetention(session.shop, deps) });
 };
 
 /** "Sync again" (intent=sync) or onboarding's "turn on the programme" (intent=enableProgramme). */
@@ -251,6 +255,7 @@ function RetentionSection({ r }: { r: DashboardRetention }) {
 }
 
 function AlertsCard({ r, f }: { r: RetentionOverview; f: Formatter }) {
+  const { monitorAlerts } = useLoaderData<typeof loader>();
   const value = (v: number, unit: "share" | "ratio" | "days") =>
     unit === "share" ? f.percent(v) : unit === "days" ? `${f.number(Math.round(v))} d` : f.number(Math.round(v * 100) / 100);
   return (
@@ -259,10 +264,19 @@ function AlertsCard({ r, f }: { r: RetentionOverview; f: Formatter }) {
         <Text as="h2" variant="headingMd">
           {f.t("dash.alerts")}
         </Text>
-        {r.alerts.length === 0 ? (
-          <Text as="p" tone="subdued">
-            {f.t("dash.noAlerts")}
+        {monitorAlerts.alerts.length ? <AlertList f={f} alerts={monitorAlerts.alerts} /> : null}
+        {monitorAlerts.open > monitorAlerts.alerts.length ? (
+          <Text as="p" variant="bodySm" tone="subdued">
+            {f.t("alerts.dashboardMore", { count: f.number(monitorAlerts.open) })}
           </Text>
+        ) : null}
+        <RemixLink to="/app/alerts">{f.t("alerts.viewAll")}</RemixLink>
+        {r.alerts.length === 0 ? (
+          monitorAlerts.alerts.length ? null : (
+            <Text as="p" tone="subdued">
+              {f.t("dash.noAlerts")}
+            </Text>
+          )
         ) : (
           r.alerts.map((a, i) => {
             const metric = f.t(`metric.${a.metric}` as MessageKey);
