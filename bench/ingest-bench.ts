@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/ingest-bench.ts                                  4,000 batches of 10 events, SQLite and PostgreSQL
  *   npx tsx bench/ingest-bench.ts --batches 20000 --db sqlite --concurrency 1,8,32
+ *   npx tsx bench/ingest-bench.ts --refresh-customers 100000 --db sqlite   the dimensions' refresh alone at scale
  *
  * Per concurrency level (batches in flight): events per second, and batch
  * latency p50/p99 from the raw body to the rows committed (validation, token,
@@ -11,6 +12,11 @@
  * take in the database, per million events, and the time to refresh every
  * customer's behaviour dimensions from them. Every run checks the stored rows
  * equal the events sent (none lost or doubled, with 10% of batches resent).
+ *
+ * With --refresh-customers N the ingest levels are skipped: N customers'
+ * browsing (--events-per-customer, default 8, spread over 90 days) is written
+ * straight into the table in multi-row inserts, then the refresh of every
+ * customer's dimensions (paged, without retraining recommendations) is timed.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -26,6 +32,8 @@ const { values } = parseArgs({
     customers: { type: "string", default: "2000" },
     db: { type: "string", default: "sqlite,postgres" },
     concurrency: { type: "string", default: "1,8,32" },
+    "refresh-customers": { type: "string", default: "0" },
+    "events-per-customer": { type: "string", default: "8" },
   },
 });
 
@@ -122,8 +130,68 @@ async function benchDatabase(db: BenchDb, scratchDir: string) {
   }
 }
 
+/** Seeds `customers` customers' events directly (multi-row INSERTs), then times the dimensions' refresh. */
+async function benchRefresh(db: BenchDb, scratchDir: string, customers: number, perCustomer: number) {
+  const { refreshCustomerBehaviour } = await import("~/services/behaviour.server");
+  const { Prisma } = await import("~/generated/prisma/client");
+  const { prisma, drop } = await openScratchDatabase(db, scratchDir, pgServer, "ingest-bench-refresh", say);
+  try {
+    const now = new Date();
+    const DAY = 86400_000;
+    const codes = ["p", "v", "v", "v", "c", "s", "a"];
+    const CHUNK = 500;
+    let rows: ReturnType<typeof Prisma.sql>[] = [];
+    let written = 0;
+    const seedStarted = performance.now();
+    const flush = async () => {
+      if (rows.length === 0) return;
+      await prisma.$executeRaw`INSERT INTO "BehaviourEvent" ("shopDomain","eventId","day","clientId","customerGid","code","occurredAt","productGid","variantGid","facet","valueMinor") VALUES ${Prisma.join(rows)}`;
+      written += rows.length;
+      rows = [];
+    };
+    for (let c = 0; c < customers; c++) {
+      for (let k = 0; k < perCustomer; k++) {
+        const code = codes[(c + k) % codes.length]!;
+        const at = new Date(now.getTime() - ((c * 7 + k * 11) % 89) * DAY - k * 60_000 - 1000);
+        const product = 1000 + ((c * 31 + k * 7) % 500);
+        const facet = code === "s" ? `q:term ${c % 40}` : code === "c" ? `c:${c % 20}` : code === "v" || code === "a" ? `t:Type ${product % 12}|v:Vendor ${product % 7}` : null;
+        rows.push(Prisma.sql`(${SHOP}, ${`r-${c}-${k}-event`}, ${at.toISOString().slice(0, 10)}, ${`bench-client-${c}`}, ${`gid://shopify/Customer/${5_000_000 + c}`}, ${code}, ${at},
+          ${code === "v" || code === "a" ? `gid://shopify/Product/${product}` : null}, ${null}, ${facet}, ${null})`);
+        if (rows.length === CHUNK) await flush();
+      }
+      if (c > 0 && c % 100_000 === 0) say(`seeded ${c.toLocaleString()} customers`);
+    }
+    await flush();
+    const seedS = (performance.now() - seedStarted) / 1000;
+    say(`${db}: seeded ${written.toLocaleString()} events for ${customers.toLocaleString()} customers in ${round(seedS, 1)} s`);
+    const rss0 = process.memoryUsage().rss;
+    const t = performance.now();
+    const refreshed = await refreshCustomerBehaviour(SHOP, now, { db: prisma, recommendations: false });
+    const seconds = (performance.now() - t) / 1000;
+    const stored = await prisma.customerBehaviour.count({ where: { shopDomain: SHOP } });
+    return { customers: refreshed.customers, stored, events: written, seconds: round(seconds, 1), rssMb: Math.round(Math.max(rss0, process.memoryUsage().rss) / 1048576) };
+  } finally {
+    await prisma.$disconnect();
+    await drop();
+  }
+}
+
 async function main() {
   const scratchDir = mkdtempSync(path.join(os.tmpdir(), "evergreen-ingest-bench-"));
+  const refreshCustomers = Number(values["refresh-customers"]);
+  if (refreshCustomers > 0) {
+    try {
+      for (const db of values.db!.split(",") as BenchDb[]) {
+        const r = await benchRefresh(db, scratchDir, refreshCustomers, Number(values["events-per-customer"]));
+        console.log(`refresh (${db}): ${r.customers.toLocaleString()} customers (${r.stored.toLocaleString()} rows) from ${r.events.toLocaleString()} events in ${r.seconds} s, ` +
+          `${Math.round(r.customers / r.seconds).toLocaleString()} customers/s, RSS ${r.rssMb} MB`);
+      }
+    } finally {
+      pgServer.current?.stop();
+      rmSync(scratchDir, { recursive: true, force: true });
+    }
+    return;
+  }
   try {
     for (const db of values.db!.split(",") as BenchDb[]) {
       const result = await benchDatabase(db, scratchDir);

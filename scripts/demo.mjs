@@ -9,7 +9,10 @@
  *     Shopify traffic redirected to that store by dev-store/preload.mjs,
  *  4. "install" the app on the shop (a session token, as Shopify admin would
  *     send, makes the app exchange it for an access token and start syncing),
- *  5. wait for the first full sync and print the admin URL.
+ *  5. wait for the first full sync,
+ *  6. replay the shoppers' browsing into the pixel ingest and refresh the
+ *     behaviour dimensions and recommendations (scripts/demo-browsing.ts),
+ *     then print the admin URL.
  *
  * It runs in development mode: the app refuses a local store in production.
  *
@@ -173,6 +176,9 @@ for (;;) {
   }
   await new Promise((r) => setTimeout(r, 500));
 }
+
+step("Replaying the shoppers' browsing into the web pixel's ingest (analytics consent given)");
+run(node, ["--import", "tsx", path.join(root, "scripts", "demo-browsing.ts"), "--seed", seed, "--orders", String(orders), "--shop", shop, "--app-url", appUrl]);
 
 step("Ready");
 console.log(`Open the admin (a desktop browser):\n\n  ${appUrl}/app?${query}\n`);

@@ -1,4 +1,4 @@
-import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type SerializeFrom } from "@remix-run/node";
 import { Link as RemixLink, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Badge, BlockStack, Box, Card, DataTable, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { LedgerCard, LoyaltySection } from "~/components/customer-loyalty";
@@ -15,6 +15,7 @@ import {
   staffMemberOf,
   type CustomerDetailView,
 } from "~/services/admin-views.server";
+import { customerBehaviourView } from "~/services/behaviour.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
@@ -22,12 +23,13 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const gid = customerGidOf(params.customerId ?? "");
   if (!gid) throw new Response("", { status: 404 });
   const deps = { db: prisma, dialect: appDatabaseDialect() };
-  const [view, loyalty] = await Promise.all([
+  const [view, loyalty, behaviour] = await Promise.all([
     customerDetail(session.shop, gid, deps, { ordersBefore: new URL(request.url).searchParams.get("orders") }),
     customerLoyalty(session.shop, gid, deps),
+    customerBehaviourView(session.shop, gid, deps),
   ]);
   if (!view) throw new Response("", { status: 404 });
-  return { ...view, loyalty };
+  return { ...view, loyalty, behaviour };
 };
 
 /** The staff adjustment of points (the only form on the page). Invalid input: 400 with the errors per field. */
@@ -60,6 +62,7 @@ export default function CustomerDetail() {
           <BlockStack gap="400">
             {insight ? <LayerReasonCard insight={insight} f={f} /> : <Card><Text as="p" tone="subdued">{f.t("cust.noInsight")}</Text></Card>}
             {insight ? <ScoresCard insight={insight} currencyCode={c.currencyCode} f={f} /> : null}
+            <BehaviourCard behaviour={c.behaviour.behaviour} f={f} />
             <LedgerCard loyalty={c.loyalty} f={f} />
             <OrdersCard c={c} f={f} />
           </BlockStack>
@@ -67,6 +70,7 @@ export default function CustomerDetail() {
         <Layout.Section variant="oneThird">
           <BlockStack gap="400">
             {insight ? <PredictionCard insight={insight} currencyCode={c.currencyCode} f={f} /> : null}
+            <RecommendedCard products={c.behaviour.recommended} f={f} />
             <LoyaltySection loyalty={c.loyalty} f={f} />
             {insight && insight.recentMoves.length > 0 ? (
               <Card>
@@ -241,6 +245,88 @@ function OrdersCard({ c, f }: { c: CustomerDetailView; f: Formatter }) {
           </InlineStack>
         </Box>
       ) : null}
+    </Card>
+  );
+}
+
+type BehaviourData = SerializeFrom<typeof loader>["behaviour"];
+
+function BehaviourCard({ behaviour: b, f }: { behaviour: BehaviourData["behaviour"]; f: Formatter }) {
+  const list = (items: { value: string }[]) => (items.length ? items.map((a) => a.value).join(", ") : f.t("common.none"));
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          {f.t("cust.behaviour.title")}
+        </Text>
+        {b === null ? (
+          <Text as="p" tone="subdued" data-testid="behaviour-consent-note">
+            {f.t("cust.behaviour.noData")}
+          </Text>
+        ) : (
+          <>
+            <DataTable
+              columnContentTypes={["text", "numeric", "numeric"]}
+              headings={[f.t("cust.behaviour.col.metric"), f.t("cust.behaviour.col.days30"), f.t("cust.behaviour.col.days90")]}
+              rows={(
+                [
+                  ["cust.behaviour.sessions", b.sessions],
+                  ["cust.behaviour.views", b.views],
+                  ["cust.behaviour.carts", b.carts],
+                  ["cust.behaviour.searches", b.searches],
+                ] as const
+              ).map(([key, v]) => [f.t(key), f.number(v.days30), f.number(v.days90)])}
+            />
+            <InlineGrid columns={{ xs: 1, md: 2 }} gap="300">
+              <Figure label={f.t("cust.behaviour.lastSeen")} value={b.lastSeenAt ? f.dateTime(b.lastSeenAt) : f.t("common.none")} />
+              <Figure label={f.t("cust.behaviour.cartAbandoned")} value={b.cartAbandonedAt ? f.dateTime(b.cartAbandonedAt) : f.t("cust.behaviour.noCartAbandoned")} />
+              <Figure label={f.t("cust.behaviour.topTypes")} value={list(b.topProductTypes)} />
+              <Figure label={f.t("cust.behaviour.topVendors")} value={list(b.topVendors)} />
+              <Figure label={f.t("cust.behaviour.topSearches")} value={list(b.topSearchTerms)} />
+            </InlineGrid>
+            {b.lifetime.views + b.lifetime.carts + b.lifetime.searches > 0 ? (
+              <Text as="p" variant="bodySm" tone="subdued">
+                {f.t("cust.behaviour.lifetime", { views: f.number(b.lifetime.views), carts: f.number(b.lifetime.carts), searches: f.number(b.lifetime.searches) })}
+              </Text>
+            ) : null}
+            <Text as="p" variant="bodySm" tone="subdued">
+              {f.t("cust.behaviour.computedAt", { at: f.dateTime(b.computedAt) })}
+            </Text>
+          </>
+        )}
+      </BlockStack>
+    </Card>
+  );
+}
+
+function RecommendedCard({ products, f }: { products: BehaviourData["recommended"]; f: Formatter }) {
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <Text as="h2" variant="headingMd">
+          {f.t("cust.recommended.title")}
+        </Text>
+        {products.length === 0 ? (
+          <Text as="p" tone="subdued">
+            {f.t("cust.recommended.none")}
+          </Text>
+        ) : (
+          <>
+            <ol data-testid="recommended-products" style={{ margin: 0, paddingInlineStart: "1.25rem" }}>
+              {products.map((p) => (
+                <li key={p.productGid}>
+                  <Text as="span" variant="bodyMd">
+                    {p.title}
+                  </Text>
+                </li>
+              ))}
+            </ol>
+            <Text as="p" variant="bodySm" tone="subdued">
+              {f.t("cust.recommended.help")}
+            </Text>
+          </>
+        )}
+      </BlockStack>
     </Card>
   );
 }

@@ -18,6 +18,8 @@
  */
 import { performance } from "node:perf_hooks";
 import type { SqlDialect } from "~/db/adapter.server";
+import { loadBehaviourColumns, loadCustomerBehaviourColumns } from "~/db/behaviour-columns.server";
+import { type BehaviourColumns, fillBehaviourFeatures, layersReadBehaviour } from "~/domain/behaviour/rule-features";
 import { insightsDriver } from "~/db/insights-driver.server";
 import {
   InsightsBulkRepository,
@@ -158,9 +160,11 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
   const state = await bulk.shopState(shopDomain);
   const purchases = await loadPurchaseColumns(driver, deps.dialect, shopDomain);
   const layers = state.layers !== null ? parseLayers(shopDomain, state.layers) : DEFAULT_LAYERS;
+  // Behaviour rule fields (docs/behaviour.md): loaded only when some rule reads them.
+  const behaviour = layersReadBehaviour(layers) ? await loadBehaviourColumns(driver, deps.dialect, shopDomain, purchases) : null;
   const t1 = performance.now();
 
-  const segmentation = segmentPurchaseColumns(purchases, asOfMs, { layers });
+  const segmentation = segmentPurchaseColumns(purchases, asOfMs, { layers, behaviour });
   const t2 = performance.now();
 
   const summaries = summariseColumns(purchases, asOfMs);
@@ -170,7 +174,7 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
   const compiled = compileLayers(layers, segmentation.norms);
   const values = insightValueRows(purchases.customerIds, segmentation.columns, segmentation.baseline, compiled, segmentation.layerIds,
     segmentation.layerIndex, summaries, customerPredictor(asOfMs, fit.bgNbd, fit.gammaGamma, fit.fitDiagnostics.empirical), asOfMs,
-    state.currencyCode ?? undefined);
+    state.currencyCode ?? undefined, behaviour);
   const t4 = performance.now();
 
   // A stored row can only equal a new one when it was computed at the same instant (computedAt is a column).
@@ -262,9 +266,10 @@ export async function updateCustomer(shopDomain: string, customerGid: string, de
   const history = await historyOfCustomer(driver, deps.dialect, shopDomain, customerGid);
   if (!history) throw new UnknownCustomerError(shopDomain, customerGid);
   const model = cachedModel(shopDomain, stored);
+  const behaviour = layersReadBehaviour(model.layers) ? await loadCustomerBehaviourColumns(driver, deps.dialect, shopDomain, customerGid) : null;
 
   const computeStart = performance.now();
-  const { row, assignment } = scoreOne(history, asOfMs, model, deps.asOf, stored.currencyCode ?? undefined);
+  const { row, assignment } = scoreOne(history, asOfMs, model, deps.asOf, stored.currencyCode ?? undefined, behaviour);
   const computeMs = performance.now() - computeStart;
 
   const { previousLayerId, move } = await driver.transaction(async (session) => {
@@ -526,6 +531,7 @@ function insightValueRows(
   predictor: CustomerPredictor,
   asOfMs: number,
   currencyCode: string | undefined,
+  behaviour: BehaviourColumns | null = null,
 ): InsightValues[] {
   const byId = new Map(compiled.layers.map((l) => [l.id, l]));
   // The rule in words is the same for everyone in a layer: render it once per layer.
@@ -546,6 +552,7 @@ function insightValueRows(
     const id = customerIds[i];
     fillFeatures(row, id, cols.orders[i], cols.recencyDays[i], cols.daysSinceFirstOrder[i], cols.daysSinceCreated[i],
       cols.monetaryMinor[i], cols.aovMinor[i], baseline);
+    if (behaviour) fillBehaviourFeatures(row, behaviour, i, asOfMs);
     const layerId = layerIds[layerIndex[i]];
     const r = byId.has(layerId) ? rendered.get(layerId)! : null;
     let reason = noMatch;
@@ -637,8 +644,8 @@ function cachedModel(shopDomain: string, stored: { baseline: string; layers: str
 }
 
 /** One customer against the stored model: the single-customer update's domain step. */
-function scoreOne(history: PurchaseHistory, asOfMs: number, model: StoredModel, computedAt: Date, currencyCode: string | undefined) {
-  const { features, assignment } = segmentCustomer(history, model.baseline, asOfMs, model.compiled, { currencyCode });
+function scoreOne(history: PurchaseHistory, asOfMs: number, model: StoredModel, computedAt: Date, currencyCode: string | undefined, behaviour: BehaviourColumns | null = null) {
+  const { features, assignment } = segmentCustomer(history, model.baseline, asOfMs, model.compiled, { currencyCode, behaviour });
   const prediction = predictOne(history, asOfMs, model);
   const reason: StoredLayerReason = { ...assignment.reason };
   return { row: toRow(features, assignment.layerId, reason, prediction, computedAt), assignment };

@@ -20,7 +20,10 @@
  */
 import { performance } from "node:perf_hooks";
 import type { SqlDialect } from "~/db/adapter.server";
+import { loadBehaviourValuesByCustomer } from "~/db/behaviour-columns.server";
+import { insightsDriver } from "~/db/insights-driver.server";
 import { InsightsRepository } from "~/db/insights-repository.server";
+import { type BehaviourValues, behaviourColumnsOf, fillBehaviourFeatures, layersReadBehaviour } from "~/domain/behaviour/rule-features";
 import { PurchaseHistoryReader } from "~/db/purchase-histories.server";
 import {
   DEFAULT_LAYERS,
@@ -146,7 +149,8 @@ export async function previewLayerChange(
     return { ok: true, preview, basis: "first-pass", durationMs: performance.now() - started };
   }
   const current = parseStoredLayers(shopDomain, stored.layers);
-  const relayered = await relayer(shopDomain, current, next, JSON.parse(stored.baseline) as ShopBaseline, currencyCode, deps, false);
+  const behaviour = await behaviourFor(shopDomain, current, next, deps);
+  const relayered = await relayer(shopDomain, current, next, JSON.parse(stored.baseline) as ShopBaseline, currencyCode, deps, false, behaviour);
   return { ok: true, preview: relayered.tally.preview(current, next), basis: relayered.basis, durationMs: performance.now() - started };
 }
 
@@ -183,6 +187,9 @@ export async function updateLayerDefinitions(
     firstPass = true;
   }
 
+  // Read before the transaction, on the driver's own connection (never inside the write lock).
+  const storedBefore = await repo.shopInsight(shopDomain);
+  const behaviour = storedBefore ? await behaviourFor(shopDomain, parseStoredLayers(shopDomain, storedBefore.layers), next, deps) : null;
   let result!: Omit<LayerUpdateResult, "durationMs" | "firstPass" | "layers">;
   await deps.db.$transaction(
     async (tx) => {
@@ -192,7 +199,7 @@ export async function updateLayerDefinitions(
       if (!stored) throw new Error(`no ShopInsight for ${shopDomain} after its first pass`);
       const current = parseStoredLayers(shopDomain, stored.layers);
       const txDeps = { db: tx as unknown as IntelligenceDb, dialect: deps.dialect };
-      const relayered = await relayer(shopDomain, current, next, JSON.parse(stored.baseline) as ShopBaseline, currencyCode, txDeps, true);
+      const relayered = await relayer(shopDomain, current, next, JSON.parse(stored.baseline) as ShopBaseline, currencyCode, txDeps, true, behaviour);
       await updateRows(shopDomain, relayered.changes, txDeps);
       const moves = firstPass ? [] : relayered.changes.filter((c) => c.from !== c.to);
       await txRepo.insertMoves(shopDomain, moves.map((c) => ({
@@ -250,6 +257,7 @@ async function relayer(
   currencyCode: string | null,
   deps: LayerSettingsDeps,
   collectChanges: boolean,
+  behaviour: ReadonlyMap<string, BehaviourValues> | null = null,
 ): Promise<Relayered> {
   const norms = shopNorms(baseline);
   const compiled = compileLayers(next, norms);
@@ -259,7 +267,9 @@ async function relayer(
   const ruleChanged = compiled.layers.map((l) => oldRules.get(l.id) !== JSON.stringify(l.rule));
   const tally = new MoveTally();
   const changes: RowChange[] = [];
-  const visit = (customerGid: string, before: string, x: CustomerFeatures) => {
+  const visit = (customerGid: string, before: string, x: CustomerFeatures, at: number) => {
+    // Behaviour fields as the full pass fills them, as of the row's own computation.
+    if (behaviour) fillBehaviourFeatures(x, behaviourColumnsOf(behaviour.get(customerGid) ?? null), 0, at);
     const k = matchLayerIndex(x, compiled);
     const after = k < 0 ? UNASSIGNED_LAYER_ID : compiled.layers[k].id;
     tally.add(before, after);
@@ -277,7 +287,7 @@ async function relayer(
           customerGid: r.customerGid, lifecycleStage: r.lifecycleStage, r: r.r, f: r.f, m: r.m, recencyDays: r.recencyDays,
           orders: r.orders, aovMinor: r.aovMinor === null ? null : Number(r.aovMinor), monetaryMinor: Number(r.monetaryMinor),
         });
-        visit(r.customerGid, r.layerId, x);
+        visit(r.customerGid, r.layerId, x, r.computedAt.getTime());
       }
     }
     return { tally, basis: "stored", changes };
@@ -290,7 +300,7 @@ async function relayer(
     for (const h of histories) {
       const row = rows.get(h.customerId);
       if (!row) continue; // synced since the last pass: no layer yet
-      visit(h.customerId, row.layerId, customerFeatures(h, baseline, row.at));
+      visit(h.customerId, row.layerId, customerFeatures(h, baseline, row.at), row.at);
     }
   }
   return { tally, basis: "histories", changes };
@@ -331,6 +341,17 @@ async function* storedRows(shopDomain: string, deps: LayerSettingsDeps): AsyncGe
 }
 
 /** A never-computed shop: segment a fresh pass as of asOf with the defaults and with the edit. */
+/** The shop's behaviour values when either layer set has a rule on them (else null: nothing to load). */
+async function behaviourFor(
+  shopDomain: string,
+  current: readonly LayerDefinition[],
+  next: readonly LayerDefinition[],
+  deps: LayerSettingsDeps,
+): Promise<Map<string, BehaviourValues> | null> {
+  if (!layersReadBehaviour(current) && !layersReadBehaviour(next)) return null;
+  return loadBehaviourValuesByCustomer(await insightsDriver(deps.db, deps.dialect), deps.dialect, shopDomain);
+}
+
 async function firstPassPreview(shopDomain: string, next: readonly LayerDefinition[], deps: LayerSettingsDeps & { asOf: Date }): Promise<LayerChangePreview> {
   const histories = await new PurchaseHistoryReader(deps.db, deps.dialect).all(shopDomain);
   const at = deps.asOf.getTime();

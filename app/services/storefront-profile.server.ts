@@ -11,6 +11,7 @@ import { prisma as appPrisma, type PrismaClient } from "~/db.server";
 import { loadActiveProgram } from "~/db/loyalty-program.server";
 import { tierRank } from "~/domain/loyalty/rules";
 import { logger } from "~/logger.server";
+import { boughtTogetherIds, productsByGid, recommendedProducts, type RecommendedProduct } from "./behaviour-recommendations.server";
 import { getBalance } from "./points.server";
 import { getOrCreateReferralCode, getReferralSettings } from "./referrals.server";
 import { dueRemindersFor, type DueReminder } from "./replenishment.server";
@@ -45,6 +46,14 @@ export interface ReminderView {
   quantity: number;
   dueAt: string;
   daysLeft: number;
+  /** A product often bought together with this one (docs/behaviour.md), or null. */
+  together: ProductLink | null;
+}
+
+/** A product to show as a link: its title and /products/{handle} (null without a synced handle). */
+export interface ProductLink {
+  title: string;
+  url: string | null;
 }
 
 export interface StorefrontProfile {
@@ -55,6 +64,8 @@ export interface StorefrontProfile {
   rewards: RewardOffer[] | null;
   referral: ReferralSection | null;
   reminders: ReminderView[];
+  /** "Recommended for you" (docs/behaviour.md): empty for a guest or before the first behaviour refresh. */
+  recommended: ProductLink[];
 }
 
 /** The port: one function per section; a section function returns null when its feature is off. */
@@ -65,7 +76,13 @@ export interface StorefrontProfileSource {
   referralsEnabled(shopDomain: string): Promise<boolean>;
   referral(shopDomain: string, customerGid: string): Promise<ReferralSection | null>;
   reminders(shopDomain: string, customerGid: string, now: Date): Promise<DueReminder[]>;
+  recommended(shopDomain: string, customerGid: string): Promise<RecommendedProduct[]>;
+  /** Per product GID: the product most often bought together with it, if any. */
+  boughtTogether(shopDomain: string, productGids: readonly string[]): Promise<Map<string, RecommendedProduct>>;
 }
+
+/** Recommended products shown in the widget's panel. */
+const RECOMMENDED_SHOWN = 4;
 
 /**
  * The sources as wired today: points and tiers (points.server, tiers.server),
@@ -121,12 +138,29 @@ export function appProfileSource(deps: { db?: PrismaClient } = {}): StorefrontPr
       return getOrCreateReferralCode(shopDomain, customerGid, { db });
     },
     reminders: (shopDomain, customerGid, now) => dueRemindersFor(shopDomain, customerGid, now, { db }),
+    recommended: (shopDomain, customerGid) => recommendedProducts(shopDomain, customerGid, RECOMMENDED_SHOWN, { db }),
+    async boughtTogether(shopDomain, productGids) {
+      const firsts = new Map<string, string>();
+      for (const gid of productGids) {
+        const [first] = (await boughtTogetherIds(shopDomain, gid, 3, { db })).filter((g) => !productGids.includes(g));
+        if (first) firsts.set(gid, first);
+      }
+      const products = new Map((await productsByGid(shopDomain, [...new Set(firsts.values())], { db })).map((p) => [p.productGid, p]));
+      const out = new Map<string, RecommendedProduct>();
+      for (const [gid, other] of firsts) {
+        const p = products.get(other);
+        if (p) out.set(gid, p);
+      }
+      return out;
+    },
   };
 }
 
 const numericId = (gid: string | null) => (gid ? (gid.split("/").pop() ?? null) : null);
 
-function reminderView(r: DueReminder): ReminderView {
+const productLink = (p: RecommendedProduct): ProductLink => ({ title: p.title, url: p.handle ? `/products/${encodeURIComponent(p.handle)}` : null });
+
+function reminderView(r: DueReminder, together: RecommendedProduct | undefined): ReminderView {
   return {
     id: r.id,
     productTitle: r.productTitle,
@@ -135,6 +169,7 @@ function reminderView(r: DueReminder): ReminderView {
     quantity: r.quantity,
     dueAt: r.dueAt.toISOString(),
     daysLeft: r.daysLeft,
+    together: together ? productLink(together) : null,
   };
 }
 
@@ -165,20 +200,26 @@ export async function storefrontProfile(shopDomain: string, customerGid: string 
       rewards: null,
       referral: null,
       reminders: [],
+      recommended: [],
     };
   }
-  const [loyalty, rewards, referral, reminders] = await Promise.all([
+  const [loyalty, rewards, referral, reminders, recommended] = await Promise.all([
     loyaltyOn ? section("loyalty", shopDomain, () => source.loyalty(shopDomain, customerGid, now), null) : null,
     loyaltyOn ? section("rewards", shopDomain, () => source.rewards(shopDomain, customerGid, now), null) : null,
     referralsOn ? section("referral", shopDomain, () => source.referral(shopDomain, customerGid), null) : null,
     section("reminders", shopDomain, () => source.reminders(shopDomain, customerGid, now), []),
+    section("recommended", shopDomain, () => source.recommended(shopDomain, customerGid), []),
   ]);
+  const together = reminders.length
+    ? await section("together", shopDomain, () => source.boughtTogether(shopDomain, reminders.map((r) => r.productGid)), new Map<string, RecommendedProduct>())
+    : new Map<string, RecommendedProduct>();
   return {
     customer: { id: numericId(customerGid) as string },
     features: { loyalty: loyaltyOn, rewards: rewards !== null, referrals: referralsOn, reminders: true },
     loyalty,
     rewards,
     referral: referral ? { code: referral.code, url: referral.url } : null,
-    reminders: reminders.map(reminderView),
+    reminders: reminders.map((r) => reminderView(r, together.get(r.productGid))),
+    recommended: recommended.map(productLink),
   };
 }

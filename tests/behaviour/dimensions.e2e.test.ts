@@ -55,7 +55,7 @@ describe("refreshCustomerBehaviour", () => {
     expect(await db.prisma.behaviourEvent.count()).toBe(5);
 
     const summary = await refreshCustomerBehaviour(SHOP, NOW, { db: db.prisma });
-    expect(summary).toEqual({ customers: 1, rolledUpEvents: 1, deletedAnonymousEvents: 1 });
+    expect(summary).toEqual({ customers: 1, rolledUpEvents: 1, deletedAnonymousEvents: 1, changedForRules: 1, relayered: 0, recommendedCustomers: 0 });
     expect(await db.prisma.behaviourEvent.count()).toBe(3);
 
     const row = await db.prisma.customerBehaviour.findUniqueOrThrow({ where: { shopDomain_customerGid: { shopDomain: SHOP, customerGid: customer } } });
@@ -65,7 +65,7 @@ describe("refreshCustomerBehaviour", () => {
     expect(JSON.parse(row.topSearchTerms)).toEqual([{ value: "oolong", score: 1 }]);
 
     // Idempotent: a second refresh changes nothing and rolls nothing up twice.
-    expect(await refreshCustomerBehaviour(SHOP, NOW, { db: db.prisma })).toEqual({ customers: 1, rolledUpEvents: 0, deletedAnonymousEvents: 0 });
+    expect(await refreshCustomerBehaviour(SHOP, NOW, { db: db.prisma })).toEqual({ customers: 1, rolledUpEvents: 0, deletedAnonymousEvents: 0, changedForRules: 0, relayered: 0, recommendedCustomers: 0 });
     const again = await db.prisma.customerBehaviour.findUniqueOrThrow({ where: { shopDomain_customerGid: { shopDomain: SHOP, customerGid: customer } } });
     expect({ ...again, computedAt: null }).toEqual({ ...row, computedAt: null });
   });

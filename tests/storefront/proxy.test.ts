@@ -61,6 +61,15 @@ beforeAll(async () => {
       },
     });
   }
+  // Recommendations as the behaviour refresh stores them: for customer 42, and a product bought with the due coffee.
+  await db.prisma.product.create({ data: { shopDomain: SHOP, productGid: "gid://shopify/Product/8", title: "Stoneware Mug", handle: "stoneware-mug", status: "ACTIVE", shopifyUpdatedAt: new Date(now) } });
+  await db.prisma.product.create({ data: { shopDomain: SHOP, productGid: "gid://shopify/Product/9", title: "Paper Filters", handle: null, status: "ACTIVE", shopifyUpdatedAt: new Date(now) } });
+  await db.prisma.customerRecommendation.create({
+    data: { shopDomain: SHOP, customerGid: "gid://shopify/Customer/42", productGids: JSON.stringify(["gid://shopify/Product/8", "gid://shopify/Product/404", "gid://shopify/Product/9"]), computedAt: new Date(now) },
+  });
+  await db.prisma.productRecommendation.create({
+    data: { shopDomain: SHOP, productGid: "gid://shopify/Product/7", kind: "together", productGids: JSON.stringify(["gid://shopify/Product/9", "gid://shopify/Product/8"]), computedAt: new Date(now) },
+  });
   // Imported after the environment is set: shopify.server and db.server read it once.
   const load = async (name: string) => (await import(`../../app/routes/${name}.tsx`)) as { loader?: Handler; action?: Handler };
   routes = {
@@ -87,6 +96,9 @@ describe("signature verification (the library's validator on Shopify-shaped requ
     expect(body.reminders).toEqual([
       expect.objectContaining({ id: REMINDER_42, productTitle: "Morning Blend Coffee", productUrl: "/products/morning-blend", variantId: "71", daysLeft: 2 }),
     ]);
+    // Recommended for you (a product no longer synced is left out) and often bought together with the due item.
+    expect(body.recommended).toEqual([{ title: "Stoneware Mug", url: "/products/stoneware-mug" }, { title: "Paper Filters", url: null }]);
+    expect(body.reminders[0].together).toEqual({ title: "Paper Filters", url: null });
   });
 
   it.each([
@@ -156,6 +168,7 @@ describe("the shopper is the one Shopify names", () => {
     const body = await (await call(routes.profile, signed("/profile", null))).json();
     expect(body.customer).toBeNull();
     expect(body.reminders).toEqual([]);
+    expect(body.recommended).toEqual([]);
     expect(body.loyalty).toBeNull();
     expect(body.referral).toBeNull();
     expect(body.features).toEqual(expect.objectContaining({ reminders: true }));

@@ -19,6 +19,7 @@ import { upsertProgram } from "~/db/loyalty-program.server";
 import { awardPoints } from "~/services/points.server";
 import { createReward } from "~/services/rewards.server";
 import { updateReferralSettings } from "~/services/referrals.server";
+import { recommendedProducts, refreshRecommendations, type RecommendedProduct } from "~/services/behaviour-recommendations.server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -28,6 +29,7 @@ let browser: Browser;
 let context: BrowserContext;
 let memberId: string;
 let cheapRewardTitle: string;
+let recommended: RecommendedProduct[];
 
 interface AssetBytes {
   name: string;
@@ -75,6 +77,10 @@ describe.runIf(haveChromium)("the storefront widget in headless Chromium", () =>
     await createReward(shop, { title: cheapRewardTitle, kind: "fixed_amount", pointsCost: 500, amountMinor: 500n, currencyCode }, { db });
     await createReward(shop, { title: "Free tote bag", kind: "percentage", percentage: 100, pointsCost: 1_000_000 }, { db });
     await updateReferralSettings(shop, { enabled: true }, { db });
+    // Recommendations as the daily behaviour refresh stores them (from the synced orders).
+    await refreshRecommendations(shop, new Date(), { db });
+    recommended = await recommendedProducts(shop, customer.customerGid, 4, { db });
+    expect(recommended.length).toBeGreaterThan(0);
 
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
@@ -146,6 +152,13 @@ describe.runIf(haveChromium)("the storefront widget in headless Chromium", () =>
     expect(unnamed).toEqual([]);
     expect(await page.evaluate(() => [...document.querySelectorAll("img")].filter((i) => !i.hasAttribute("alt")).length)).toBe(0);
     expect(await page.evaluate(() => [...document.querySelectorAll(".eg svg")].filter((s) => s.getAttribute("aria-hidden") !== "true").length)).toBe(0);
+
+    // Recommended for you: the stored products, as links to their pages.
+    const recommendedLinks = dialog.locator('[data-eg-list="recommended"] li');
+    await expect(recommendedLinks.allTextContents()).resolves.toEqual(recommended.map((p) => p.title));
+    await expect(dialog.getByRole("heading", { name: "Recommended for you" }).count()).resolves.toBe(1);
+    const firstWithHandle = recommended.find((p) => p.handle);
+    if (firstWithHandle) await expect(dialog.getByRole("link", { name: firstWithHandle.title }).first().getAttribute("href")).resolves.toBe(`/products/${encodeURIComponent(firstWithHandle.handle!)}`);
 
     // The unaffordable reward cannot be pressed; the affordable one issues a real code.
     await expect(dialog.getByRole("button", { name: "Redeem: Free tote bag" }).isDisabled()).resolves.toBe(true);

@@ -31,6 +31,19 @@ export interface CustomerFeatures {
   f: Quintile | null;
   m: Quintile | null;
   lifecycleStage: LifecycleStage;
+  // Behaviour and interest (the web pixel's dimensions, app/domain/behaviour/rule-features.ts):
+  // null when the pixel never saw the customer (no analytics consent, never logged in while browsing).
+  /** Distinct browser-days in the 30 days before the behaviour refresh. */
+  sessions30d: number | null;
+  productViews30d: number | null;
+  addToCarts30d: number | null;
+  searches30d: number | null;
+  /** Whole days since the latest event. */
+  daysSinceLastVisit: number | null;
+  /** Whole days since the abandoned cart; null when none in the 7 days before the refresh. */
+  daysSinceCartAbandoned: number | null;
+  /** The strongest product-type affinity. */
+  topProductType: string | null;
 }
 
 /** The shop-level numbers rules may compare against ("1.5× shop median AOV"). */
@@ -81,6 +94,8 @@ export function emptyFeatures(customerId = ""): CustomerFeatures {
   return {
     customerId, orders: 0, frequency: 0, recencyDays: null, daysSinceFirstOrder: null, daysSinceCreated: 0,
     monetaryMinor: 0, aovMinor: null, r: null, f: null, m: null, lifecycleStage: "prospect",
+    sessions30d: null, productViews30d: null, addToCarts30d: null, searches30d: null,
+    daysSinceLastVisit: null, daysSinceCartAbandoned: null, topProductType: null,
   };
 }
 

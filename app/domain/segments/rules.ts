@@ -21,7 +21,7 @@ import { LIFECYCLE_STAGES } from "./lifecycle";
 export type ComparisonOp = "<" | "<=" | ">" | ">=" | "==" | "!=" | "in";
 export const COMPARISON_OPS: readonly ComparisonOp[] = ["<", "<=", ">", ">=", "==", "!=", "in"];
 
-type Kind = "days" | "count" | "money" | "score" | "stage";
+type Kind = "days" | "count" | "money" | "score" | "stage" | "activity" | "category";
 
 /** Rule fields: the features a rule may read. */
 export const RULE_FIELDS = {
@@ -36,7 +36,16 @@ export const RULE_FIELDS = {
   monetaryMinor: { kind: "money", label: "Total spend" },
   aovMinor: { kind: "money", label: "AOV" },
   lifecycleStage: { kind: "stage", label: "Lifecycle stage" },
-} as const satisfies Record<string, { kind: Kind; label: string }>;
+  // Behaviour and interest, from the web pixel (docs/behaviour.md): null (so any comparison is false)
+  // for a customer the pixel never saw, e.g. one who gave no analytics consent.
+  sessions30d: { kind: "activity", label: "Sessions (30 days)", group: "behaviour" },
+  productViews30d: { kind: "activity", label: "Product views (30 days)", group: "behaviour" },
+  addToCarts30d: { kind: "activity", label: "Add-to-carts (30 days)", group: "behaviour" },
+  searches30d: { kind: "activity", label: "Searches (30 days)", group: "behaviour" },
+  daysSinceLastVisit: { kind: "days", label: "Since last visit", group: "behaviour" },
+  daysSinceCartAbandoned: { kind: "days", label: "Since abandoned cart", group: "behaviour" },
+  topProductType: { kind: "category", label: "Top product type", group: "behaviour" },
+} as const satisfies Record<string, { kind: Kind; label: string; group?: "behaviour" }>;
 export type RuleField = keyof typeof RULE_FIELDS & keyof CustomerFeatures;
 
 /** Shop norms a comparison may scale: "≥ 1.5× shop median AOV". */
@@ -135,7 +144,7 @@ function checkComparison(node: Record<string, unknown>, path: string, err: (p: s
     err(`${path}.op`, `unknown operator ${describe(op)}; use one of ${COMPARISON_OPS.join(" ")}`);
     return;
   }
-  if (kind === "stage" && ORDERING_OPS.has(op as ComparisonOp)) {
+  if ((kind === "stage" || kind === "category") && ORDERING_OPS.has(op as ComparisonOp)) {
     err(`${path}.op`, `operator "${op}" does not apply to ${field}; use ==, != or in`);
     return;
   }
@@ -145,6 +154,8 @@ function checkComparison(node: Record<string, unknown>, path: string, err: (p: s
       if (typeof v !== "string" || !(LIFECYCLE_STAGES as readonly string[]).includes(v)) {
         err(p, `${field} is a lifecycle stage: expected one of ${LIFECYCLE_STAGES.join(", ")}, got ${describe(v)}`);
       }
+    } else if (kind === "category") {
+      if (typeof v !== "string" || v.trim().length === 0 || v.length > 100) err(p, `${field} is a name: expected text of 1 to 100 characters, got ${describe(v)}`);
     } else if (typeof v !== "number" || !Number.isFinite(v)) {
       err(p, `${field} is a number (${kind}): expected a finite number, got ${describe(v)}`);
     } else if (kind === "score" && (v < 1 || v > 5)) {
@@ -158,7 +169,7 @@ function checkComparison(node: Record<string, unknown>, path: string, err: (p: s
   }
   if (Array.isArray(value)) return err(`${path}.value`, `a list needs the "in" operator, not "${op}"`);
   if (isObject(value)) {
-    if (kind === "stage" || kind === "score") return err(`${path}.value`, `${field} cannot be compared with a shop norm`);
+    if (kind === "stage" || kind === "score" || kind === "category") return err(`${path}.value`, `${field} cannot be compared with a shop norm`);
     const { norm, times } = value;
     for (const k of Object.keys(value)) if (k !== "norm" && k !== "times") err(`${path}.value.${k}`, `unexpected key "${k}"`);
     if (typeof norm !== "string" || !(norm in RULE_NORMS)) {
@@ -298,15 +309,16 @@ function formatValueOfKind(kind: Kind, v: number, o: RenderOptions): string {
 function renderComparison(c: Comparison, o: RenderOptions, negated: boolean, actual?: number | string | null): string {
   const meta = RULE_FIELDS[c.field];
   const withValue = actual !== undefined;
-  if (actual === null) return `${meta.label || "Orders"} not known (no orders yet)`;
+  if (actual === null) return `${meta.label || "Orders"} not known (${"group" in meta ? "no browsing data" : "no orders yet"})`;
   const subject = !withValue
     ? meta.label || "Orders"
     : meta.label ? `${meta.label} ${formatValue(c.field, actual, o)}` : formatValue(c.field, actual, o);
   if (c.op === "in") return `${subject} ${negated ? "is none of" : "is one of"} ${formatRhs(c, o)}`;
   const op = negated ? NEGATED[c.op] : c.op;
-  if (meta.kind === "stage" && !withValue) return `${subject} ${op === "==" ? "is" : "is not"} ${formatRhs(c, o)}`;
-  if (meta.kind === "stage" && op === "==") return `${meta.label} is ${formatRhs(c, o)}`;
-  if (meta.kind === "stage") return `${subject} is not ${formatRhs(c, o)}`;
+  const named = meta.kind === "stage" || meta.kind === "category";
+  if (named && !withValue) return `${subject} ${op === "==" ? "is" : "is not"} ${formatRhs(c, o)}`;
+  if (named && op === "==") return `${meta.label} is ${formatRhs(c, o)}`;
+  if (named) return `${subject} is not ${formatRhs(c, o)}`;
   return `${subject} ${SYMBOL[op]} ${formatRhs(c, o)}`;
 }
 

@@ -7,6 +7,7 @@
  * and runs the compiled rules on it: no per-customer allocation besides the
  * result map entry.
  */
+import { type BehaviourColumns, fillBehaviourFeatures } from "../behaviour/rule-features";
 import type { PurchaseHistory } from "../customers/purchase-history";
 import { type CompiledLayers, type LayerAssignment, UNASSIGNED_LAYER_ID, assignLayer, compileLayers, matchLayerIndex } from "./assign";
 import { DEFAULT_LAYERS } from "./default-layers";
@@ -20,6 +21,8 @@ export interface SegmentOptions {
   layers?: readonly LayerDefinition[];
   scoreParams?: Partial<ScoreParams>;
   lifecycleParams?: Partial<LifecycleParams>;
+  /** The behaviour rule fields' values, aligned with the customers; null or absent: missing for everyone. */
+  behaviour?: BehaviourColumns | null;
 }
 
 export interface ShopSegmentation {
@@ -73,9 +76,11 @@ export function segmentPurchaseColumns(
   const layerIndex = new Uint16Array(cols.count);
   const customerIds = purchases.customerIds;
   const row = emptyFeatures();
+  const behaviour = options.behaviour ?? null;
   for (let i = 0; i < cols.count; i++) {
     fillFeatures(row, customerIds[i], cols.orders[i], cols.recencyDays[i], cols.daysSinceFirstOrder[i], cols.daysSinceCreated[i],
       cols.monetaryMinor[i], cols.aovMinor[i], baseline);
+    if (behaviour) fillBehaviourFeatures(row, behaviour, i, asOf);
     const k = matchLayerIndex(row, compiled);
     const slot = k < 0 ? unassigned : k;
     layerIndex[i] = slot;
@@ -110,9 +115,9 @@ export function segmentCustomer(
   baseline: ShopBaseline,
   asOf: number,
   layers: CompiledLayers | readonly LayerDefinition[] = DEFAULT_LAYERS,
-  options: { currencyCode?: string } = {},
+  options: { currencyCode?: string; behaviour?: BehaviourColumns | null } = {},
 ): CustomerSegment {
-  const features = customerFeatures(history, baseline, asOf);
+  const features = fillBehaviourFeatures(customerFeatures(history, baseline, asOf), options.behaviour ?? null, 0, asOf);
   const compiled = "predicates" in layers ? layers : compileLayers(layers, shopNorms(baseline));
   return { features, assignment: assignLayer(features, compiled, undefined, options) };
 }

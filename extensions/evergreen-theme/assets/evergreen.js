@@ -16,10 +16,11 @@
   const t = cfg.t;
   const $$ = (root, sel) => Array.from(root.querySelectorAll(sel));
   const fmt = (s, v) => s.replace(/%(\w)/g, (m, k) => (k in v ? v[k] : m));
-  const el = (tag, cls, text) => {
+  const el = (tag, cls, text, ...kids) => {
     const e = d.createElement(tag);
     if (cls) e.className = cls;
     if (text != null) e.textContent = text;
+    e.append(...kids);
     return e;
   };
 
@@ -27,7 +28,7 @@
     fetch(cfg.proxy + path, {
       method: body ? "POST" : "GET",
       credentials: "same-origin",
-      headers: body ? { Accept: "application/json", "Content-Type": "application/json" } : { Accept: "application/json" },
+      headers: { Accept: "application/json", ...(body && { "Content-Type": "application/json" }) },
       body: body ? JSON.stringify(body) : undefined,
     }).then((r) => r.json().catch(() => null).then((json) => ({ ok: r.ok, status: r.status, json })));
 
@@ -57,42 +58,30 @@
       return v.toLocaleString();
     }
   };
+  const link = (p) => {
+    const a = p.url ? el("a", "eg-link", p.title) : el("span", "", p.title);
+    if (p.url) a.href = p.url;
+    return a;
+  };
   const dueText = (days) => (days > 1 ? fmt(t.dueIn, { n: days }) : days >= -1 ? t.dueToday : t.overdue);
 
   function renderReminders(list, reminders) {
     const max = Number(list.dataset.egMax) || 5;
     list.replaceChildren();
     for (const r of reminders.slice(0, max)) {
-      const li = el("li", "eg-item");
-      const info = el("div", "eg-item__info");
-      const name = r.productUrl ? el("a", "eg-link", r.productTitle) : el("span", "", r.productTitle);
-      if (r.productUrl) name.href = r.productUrl;
-      info.append(name, el("span", "eg-small", dueText(r.daysLeft)));
+      const info = el("div", "eg-item__info", null, link({ title: r.productTitle, url: r.productUrl }), el("span", "eg-small", dueText(r.daysLeft)));
+      if (r.together) info.append(el("span", "eg-small", t.together + " ", link(r.together)));
       const actions = el("div", "eg-item__actions");
       if (r.variantId) {
-        const form = el("form");
-        form.method = "post";
-        form.action = cfg.cartAdd;
-        const id = el("input");
-        id.type = "hidden";
-        id.name = "id";
-        id.value = r.variantId;
-        const qty = el("input");
-        qty.type = "hidden";
-        qty.name = "quantity";
-        qty.value = r.quantity || 1;
-        const add = el("button", "eg-btn", t.addToCart);
-        add.type = "submit";
-        form.append(id, qty, add);
-        actions.append(form);
+        const hidden = (name, value) => Object.assign(el("input"), { type: "hidden", name, value });
+        const add = Object.assign(el("button", "eg-btn", t.addToCart), { type: "submit" });
+        actions.append(Object.assign(el("form", "", null, hidden("id", r.variantId), hidden("quantity", r.quantity || 1), add), { method: "post", action: cfg.cartAdd }));
       }
-      const later = el("button", "eg-link", t.notNow);
-      later.type = "button";
+      const later = Object.assign(el("button", "eg-link", t.notNow), { type: "button" });
       later.dataset.egDismiss = r.id;
       later.setAttribute("aria-label", t.notNow + ": " + r.productTitle);
       actions.append(later);
-      li.append(info, actions);
-      list.append(li);
+      list.append(el("li", "eg-item", null, info, actions));
     }
     if (!list.children.length) list.append(el("li", "eg-empty", t.noReminders));
   }
@@ -100,18 +89,10 @@
   function renderRewards(list, rewards) {
     list.replaceChildren();
     for (const w of rewards) {
-      const li = el("li", "eg-item");
-      li.append(el("span", "", w.title + " · " + w.pointsCost.toLocaleString() + " " + t.points));
-      const b = el("button", "eg-btn", t.redeem);
-      b.type = "button";
+      const b = Object.assign(el("button", "eg-btn", t.redeem), { type: "button", disabled: !w.affordable, title: w.affordable ? "" : t.notEnough });
       b.dataset.egRedeem = w.id;
       b.setAttribute("aria-label", t.redeem + ": " + w.title);
-      if (!w.affordable) {
-        b.disabled = true;
-        b.title = t.notEnough;
-      }
-      li.append(b);
-      list.append(li);
+      list.append(el("li", "eg-item", null, el("span", "", w.title + " · " + w.pointsCost.toLocaleString() + " " + t.points), b));
     }
   }
 
@@ -120,7 +101,7 @@
     for (const root of $$(d, "[data-evergreen]")) {
       for (const s of $$(root, "[data-eg-section]")) {
         const k = s.dataset.egSection;
-        s.hidden = !(k === "reminders" ? true : k === "rewards" ? p.rewards && p.rewards.length : p[k]);
+        s.hidden = !(k === "reminders" || (Array.isArray(p[k]) ? p[k].length : p[k]));
       }
       if (L) {
         setField(root, "points", L.points.available.toLocaleString());
@@ -137,6 +118,7 @@
       if (p.referral) setField(root, "referral", p.referral.url);
       for (const list of $$(root, '[data-eg-list="reminders"]')) renderReminders(list, p.reminders);
       if (p.rewards) for (const list of $$(root, '[data-eg-list="rewards"]')) renderRewards(list, p.rewards);
+      for (const list of $$(root, '[data-eg-list="recommended"]')) list.replaceChildren(...(p.recommended || []).map((x) => el("li", "eg-item", null, link(x))));
       for (const s of $$(root, "[data-eg-share-button]")) s.hidden = !navigator.share;
     }
   }
@@ -224,16 +206,12 @@
       const code = r.ok && r.json && r.json.code;
       const li = b.closest("li");
       if (code) {
-        const box = el("div", "eg-copy");
-        box.dataset.egCopy = "code";
-        const input = el("input", "eg-input");
-        input.readOnly = true;
-        input.value = code;
+        const input = Object.assign(el("input", "eg-input"), { readOnly: true, value: code });
         input.setAttribute("aria-label", fmt(t.redeemed, { c: code }));
-        const c = el("button", "eg-btn", t.copy);
-        c.type = "button";
+        const c = Object.assign(el("button", "eg-btn", t.copy), { type: "button" });
         c.dataset.egCopyButton = "";
-        box.append(input, c);
+        const box = el("div", "eg-copy", null, input, c);
+        box.dataset.egCopy = "code";
         b.replaceWith(box);
         announce(li, fmt(t.redeemed, { c: code }));
         profile = null;

@@ -38,6 +38,7 @@ export function features(over: Partial<CustomerFeatures>): CustomerFeatures {
   return {
     customerId: "x", orders: 0, frequency: 0, recencyDays: null, daysSinceFirstOrder: null, daysSinceCreated: 100,
     monetaryMinor: 0, aovMinor: null, r: null, f: null, m: null, lifecycleStage: "prospect",
+    sessions30d: null, productViews30d: null, addToCarts30d: null, searches30d: null, daysSinceLastVisit: null, daysSinceCartAbandoned: null, topProductType: null,
     ...over,
     ...(over.orders !== undefined && over.frequency === undefined ? { frequency: over.orders } : {}),
   };
