@@ -9,6 +9,8 @@
  *    retried once with a fresh token when the app asks for it;
  *  - the bounce page (/auth/session-token?shopify-reload=...) reloads its
  *    target with `id_token` added, as @shopify/shopify-app-remix expects;
+ *  - `resourcePicker({ type: "variant" })`: a small dialog over the shop's
+ *    active variants (the dev store's /_dev/resource-picker);
  *  - minimal `ui-nav-menu`, `ui-title-bar`, `ui-modal`, `ui-save-bar` elements.
  * Plain ES2017, no build step.
  */
@@ -118,6 +120,81 @@
     return String(Date.now());
   }
 
+  /*
+   * shopify.resourcePicker({ type: "variant" }): a small dialog over the dev
+   * store's active variants (/_dev/resource-picker), searchable; resolves with
+   * the chosen variants in App Bridge's selection shape, or undefined when
+   * cancelled, as the real picker does. Other types are not offered here.
+   */
+  function resourcePicker(options) {
+    var type = (options && options.type) || "product";
+    if (type !== "variant") return Promise.reject(new Error("the local resource picker offers type 'variant' only"));
+    return new Promise(function (resolve) {
+      var overlay = document.createElement("div");
+      overlay.setAttribute("role", "dialog");
+      overlay.setAttribute("aria-label", "Select variant");
+      overlay.setAttribute("data-resource-picker", "");
+      overlay.style.cssText =
+        "position:fixed;inset:0;background:#0006;z-index:2147483646;display:flex;align-items:center;justify-content:center;font:14px system-ui,sans-serif;";
+      var box = document.createElement("div");
+      box.style.cssText = "background:#fff;border-radius:12px;padding:16px;width:min(560px,90vw);max-height:80vh;display:flex;flex-direction:column;gap:8px;";
+      var title = document.createElement("h2");
+      title.textContent = "Select variant";
+      title.style.cssText = "margin:0;font:600 16px system-ui,sans-serif;";
+      var search = document.createElement("input");
+      search.type = "search";
+      search.placeholder = "Search products";
+      search.setAttribute("aria-label", "Search products");
+      search.style.cssText = "padding:6px 8px;border:1px solid #8a8a8a;border-radius:8px;";
+      var list = document.createElement("div");
+      list.setAttribute("role", "list");
+      list.style.cssText = "overflow:auto;display:flex;flex-direction:column;gap:4px;min-height:80px;";
+      var cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.textContent = "Cancel";
+      var done = function (value) {
+        overlay.remove();
+        resolve(value);
+      };
+      cancel.onclick = function () {
+        done(undefined);
+      };
+      var load = function () {
+        var url = storeOrigin + "/_dev/resource-picker?type=variant&shop=" + encodeURIComponent(shop) + "&query=" + encodeURIComponent(search.value);
+        nativeFetch(url, { credentials: "omit" })
+          .then(function (r) {
+            return r.json();
+          })
+          .then(function (body) {
+            list.textContent = "";
+            (body.selection || []).forEach(function (variant) {
+              var item = document.createElement("button");
+              item.type = "button";
+              item.setAttribute("role", "listitem");
+              item.textContent = variant.displayName + " · " + variant.price;
+              item.style.cssText = "text-align:left;padding:6px 8px;border:1px solid #e3e3e3;border-radius:8px;background:#fff;cursor:pointer;";
+              item.onclick = function () {
+                done([variant]);
+              };
+              list.appendChild(item);
+            });
+            if (!list.children.length) list.textContent = "No variants match.";
+          });
+      };
+      search.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") load();
+      });
+      box.appendChild(title);
+      box.appendChild(search);
+      box.appendChild(list);
+      box.appendChild(cancel);
+      overlay.appendChild(box);
+      document.body.appendChild(overlay);
+      if (options && options.query) search.value = options.query;
+      load();
+    });
+  }
+
   window.shopify = {
     __evergreenLocal: true,
     config: { apiKey: apiKey, shop: shop, host: host, locale: navigator.language || "en" },
@@ -151,9 +228,7 @@
         return Promise.resolve();
       },
     },
-    resourcePicker: function () {
-      return Promise.reject(new Error("resourcePicker is not available in the local dev store"));
-    },
+    resourcePicker: resourcePicker,
   };
 
   // The bounce page: reload the target with a session token in the URL.

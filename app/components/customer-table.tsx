@@ -5,6 +5,7 @@
  */
 import { Link as RemixLink, useNavigate, useSearchParams } from "@remix-run/react";
 import { Badge, BlockStack, DataTable, InlineStack, Pagination, Text } from "@shopify/polaris";
+import { memo } from "react";
 import type { MessageKey } from "~/i18n";
 import { useI18n } from "~/i18n/react";
 
@@ -22,7 +23,13 @@ export interface CustomerTableRow {
 
 const RISK_TONE = { low: "success", medium: "attention", high: "critical" } as const;
 
-export function CustomerTable({
+/**
+ * Memoised: a Polaris DataTable of 50 rows is the costliest part of these
+ * pages, and it must not re-render while a search's navigation is pending
+ * (that work would sit inside the click's INP). The previous rows stay shown,
+ * dimmed through the page's aria-busy (routes/app.tsx), until the new page arrives.
+ */
+export const CustomerTable = memo(function CustomerTable({
   customers, nextCursor, currencyCode, layerName, empty,
 }: {
   customers: CustomerTableRow[];
@@ -56,6 +63,9 @@ export function CustomerTable({
   ];
   return (
     <BlockStack gap="300">
+      {/* Inner HTML: React escapes a style's text children on the server, and the client's would not match. */}
+      <style dangerouslySetInnerHTML={{ __html: BUSY_STYLE }} />
+      <div data-results="">
       <DataTable
         columnContentTypes={["text", "text", ...(layerName ? (["text"] as const) : []), "text", "numeric", "numeric", "text", "numeric"]}
         headings={headings}
@@ -79,6 +89,7 @@ export function CustomerTable({
           f.money(c.predictedLtvMinor, currencyCode),
         ])}
       />
+      </div>
       <InlineStack align="center" gap="400">
         <Pagination
           hasPrevious={hasCursor}
@@ -102,4 +113,6 @@ export function CustomerTable({
       </InlineStack>
     </BlockStack>
   );
-}
+});
+
+const BUSY_STYLE = "[aria-busy=true] [data-results] { opacity: 0.55; transition: opacity 0.2s 0.15s; }";

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { BlockStack, Card, Layout, Page } from "@shopify/polaris";
+import { useCallback } from "react";
 import { CustomerTable } from "~/components/customer-table";
 import { RouteErrorBoundary } from "~/components/route-error";
 import { SearchForm } from "~/components/search-form";
@@ -21,6 +22,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export default function Customers() {
   const view = useLoaderData<typeof loader>();
   const f = useI18n();
+  // Stable between renders, so the memoised table does not re-render while a search is pending.
+  const layerName = useCallback((id: string) => f.layerName(id, view.layerNames[id] ?? id), [f, view.layerNames]);
   return (
     <Page title={f.t("cust.title")}>
       <Layout>
@@ -32,7 +35,7 @@ export default function Customers() {
                 customers={view.customers}
                 nextCursor={view.nextCursor}
                 currencyCode={view.currencyCode}
-                layerName={(id) => f.layerName(id, view.layerNames[id] ?? id)}
+                layerName={layerName}
                 empty={view.search ? f.t("cust.noMatch", { q: view.search }) : f.t("cust.empty")}
               />
             </BlockStack>

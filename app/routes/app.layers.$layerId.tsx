@@ -29,6 +29,7 @@ export default function LayerDetail() {
     <Page
       title={f.t("layer.title", { name })}
       backAction={{ content: f.t("nav.layers"), url: "/app/layers" }}
+      primaryAction={view.layer.rule !== null ? { content: f.t("layer.edit"), url: `/app/layers/${view.layer.id}/edit` } : undefined}
       secondaryActions={
         <DownloadButton url={`/app/layers/${view.layer.id}/csv`} filename={`evergreen-${view.layer.id}.csv`}>
           {f.t("layer.exportCsv")}

@@ -1,9 +1,10 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Button, Card, DataTable, FormLayout, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
-import { useState, type ReactNode } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import { fieldError, FormErrorBanner } from "~/components/field-errors";
 import { RouteErrorBoundary } from "~/components/route-error";
+import { ProductPicker } from "~/components/product-picker";
 import { Choice, TextInput, Toggle } from "~/components/settings-fields";
 import { appDatabaseDialect, prisma } from "~/db.server";
 import { currencyDigits, type Formatter, type MessageKey } from "~/i18n";
@@ -17,6 +18,7 @@ import {
   type SettingsSection,
   type SettingsView,
 } from "~/services/admin-views.server";
+import { shopRewardVariants } from "~/services/reward-products.server";
 import { authenticate } from "~/shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -30,7 +32,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const form = await request.formData();
   const section = String(form.get("section") ?? "") as SettingsSection;
   if (!SETTINGS_SECTIONS.includes(section)) return json({ ok: false, errors: { form: { key: "err.choose" } } } satisfies ActionResult, { status: 400 });
-  const result = await saveSettingsSection(session.shop, section, form, { db: prisma, dialect: appDatabaseDialect() });
+  const result = await saveSettingsSection(session.shop, section, form, { db: prisma, dialect: appDatabaseDialect(), variants: shopRewardVariants(session.shop, prisma) });
   return json(result, { status: result.ok ? 200 : 400 });
 };
 
@@ -95,6 +97,9 @@ function SectionForm({ section, f, children, submitLabel, intro }: {
   const fetcher = useFetcher<ActionResult>();
   const errors = fetcher.data && !fetcher.data.ok ? fetcher.data.errors : undefined;
   const saved = fetcher.state === "idle" && fetcher.data?.ok;
+  // The fields re-render only when their errors change, not on every fetcher state (submitting, loading):
+  // a section has up to ~40 Polaris inputs, and that render sat inside the Save click's INP.
+  const fields = useMemo(() => children(errors), [children, errors]);
   return (
     <Card>
       <fetcher.Form method="post" data-section={section}>
@@ -102,7 +107,7 @@ function SectionForm({ section, f, children, submitLabel, intro }: {
         <BlockStack gap="300">
           {intro}
           <FormErrorBanner f={f} errors={errors} />
-          <FormLayout>{children(errors)}</FormLayout>
+          <FormLayout>{fields}</FormLayout>
           <InlineStack align="end" gap="200" blockAlign="center">
             {saved ? (
               <Text as="span" tone="success">
@@ -140,8 +145,6 @@ function ProgrammeSection({ s, f }: { s: Settings; f: Formatter }) {
 function RulesSection({ s, f }: { s: Settings; f: Formatter }) {
   const r = s.rules;
   const [basis, setBasis] = useState<string>(r.tierBasis);
-  const scale = 10 ** currencyDigits(s.currencyCode);
-  const threshold = (minor: number) => (r.tierBasis === "spend" ? minor / scale : minor);
   const num = (errors: FieldErrors | undefined, name: string, label: string, initial: number) => (
     <TextInput key={name} label={label} name={name} numeric initial={initial} error={fieldError(f, errors, name)} />
   );
@@ -179,30 +182,100 @@ function RulesSection({ s, f }: { s: Settings; f: Formatter }) {
             options={[{ label: f.t("set.basis.spend"), value: "spend" }, { label: f.t("set.basis.points"), value: "points" }]}
             error={fieldError(f, errors, "tierBasis")}
           />
-          <input type="hidden" name="tierCount" value={r.tiers.length} />
-          {fieldError(f, errors, "tiers") ? <Text as="p" tone="critical">{fieldError(f, errors, "tiers")}</Text> : null}
-          {r.tiers.map((t, i) => (
-            <Box key={t.id} borderBlockStartWidth="025" borderColor="border" paddingBlockStart="200">
-              <BlockStack gap="200">
-                <Text as="h3" variant="headingSm">
-                  {f.t("set.tier", { n: i + 1 })} <Badge>{t.id}</Badge>
-                </Text>
-                <input type="hidden" name={`tiers.${i}.id`} value={t.id} />
-                <FormLayout.Group condensed>
-                  <TextInput label={f.t("set.tierName")} name={`tiers.${i}.name`} initial={t.name} error={fieldError(f, errors, `tiers.${i}.name`)} />
-                  {num(errors, `tiers.${i}.threshold`, basis === "spend" ? f.t("set.tierThresholdSpend", { currency: s.currencyCode }) : f.t("set.tierThreshold"), threshold(t.threshold))}
-                </FormLayout.Group>
-                <FormLayout.Group condensed>
-                  {num(errors, `tiers.${i}.multiplierPct`, f.t("set.tierMultiplier"), t.multiplierPct)}
-                  {num(errors, `tiers.${i}.birthdayBonusPoints`, f.t("set.tierBirthday"), t.birthdayBonusPoints)}
-                </FormLayout.Group>
-                <Toggle label={f.t("set.tierFreeShipping")} name={`tiers.${i}.freeShipping`} initial={t.freeShipping} />
-              </BlockStack>
-            </Box>
-          ))}
+          <TierRows key={s.programme?.ruleVersion ?? 0} s={s} f={f} errors={errors} basis={basis} />
         </>
       )}
     </SectionForm>
+  );
+}
+
+interface TierRow {
+  key: string;
+  id: string;
+  name: string;
+  threshold: number | string;
+  multiplierPct: number | string;
+  birthdayBonusPoints: number | string;
+  freeShipping: boolean;
+}
+
+/**
+ * The tiers, in threshold order: add one at the end, remove any while two or
+ * more remain. A removed tier's members move to the next lower tier when the
+ * rules are saved (tiers.server.ts, saveEarnRulesAndTiers); the page says so
+ * before the save and offers to keep the tier.
+ */
+function TierRows({ s, f, errors, basis }: { s: Settings; f: Formatter; errors: FieldErrors | undefined; basis: string }) {
+  const r = s.rules;
+  const scale = 10 ** currencyDigits(s.currencyCode);
+  const threshold = (minor: number) => (r.tierBasis === "spend" ? minor / scale : minor);
+  const [rows, setRows] = useState<TierRow[]>(() =>
+    r.tiers.map((t) => ({ key: t.id, id: t.id, name: t.name, threshold: threshold(t.threshold), multiplierPct: t.multiplierPct, birthdayBonusPoints: t.birthdayBonusPoints, freeShipping: t.freeShipping })),
+  );
+  const [removed, setRemoved] = useState<{ row: TierRow; at: number }[]>([]);
+  const [added, setAdded] = useState(0);
+  const members = (row: TierRow) => (row.id ? s.tierMembers[row.id] ?? 0 : 0);
+  const remove = (i: number) => {
+    const row = rows[i];
+    if (members(row) > 0) setRemoved([...removed, { row, at: i }]);
+    setRows(rows.filter((_, j) => j !== i));
+  };
+  const keep = (key: string) => {
+    const entry = removed.find((x) => x.row.key === key);
+    if (!entry) return;
+    const next = [...rows];
+    next.splice(Math.min(entry.at, next.length), 0, entry.row);
+    setRows(next);
+    setRemoved(removed.filter((x) => x.row.key !== key));
+  };
+  const add = () => {
+    setAdded(added + 1);
+    setRows([...rows, { key: `new-${added}`, id: "", name: "", threshold: "", multiplierPct: 100, birthdayBonusPoints: 0, freeShipping: false }]);
+  };
+  const num = (name: string, label: string, initial: number | string) => (
+    <TextInput key={name} label={label} name={name} numeric initial={initial} error={fieldError(f, errors, name)} />
+  );
+  return (
+    <>
+      <input type="hidden" name="tierCount" value={rows.length} />
+      {fieldError(f, errors, "tiers") ? <Text as="p" tone="critical">{fieldError(f, errors, "tiers")}</Text> : null}
+      {removed.map(({ row }) => (
+        <Banner key={row.key} tone="warning" action={{ content: f.t("set.undoRemove"), onAction: () => keep(row.key) }}>
+          <p data-testid="tier-removed">{f.t("set.tierRemoved", { name: row.name, count: f.number(members(row)) })}</p>
+        </Banner>
+      ))}
+      {rows.map((t, i) => (
+        <Box key={t.key} borderBlockStartWidth="025" borderColor="border" paddingBlockStart="200">
+          <div data-tier={t.id || "new"}>
+            <BlockStack gap="200">
+              <InlineStack align="space-between" blockAlign="center">
+                <Text as="h3" variant="headingSm">
+                  {f.t("set.tier", { n: i + 1 })} {t.id ? <Badge>{t.id}</Badge> : <Badge tone="info">{f.t("set.tierNew")}</Badge>}
+                </Text>
+                <Button variant="plain" tone="critical" disabled={rows.length <= 1} onClick={() => remove(i)} accessibilityLabel={`${f.t("set.removeTier")} ${t.name || i + 1}`}>
+                  {f.t("set.removeTier")}
+                </Button>
+              </InlineStack>
+              {members(t) > 0 ? <Text as="p" tone="subdued">{f.t("set.tierMembers", { count: f.number(members(t)) })}</Text> : null}
+              <input type="hidden" name={`tiers.${i}.id`} value={t.id} />
+              <FormLayout.Group condensed>
+                <TextInput label={f.t("set.tierName")} name={`tiers.${i}.name`} initial={t.name} error={fieldError(f, errors, `tiers.${i}.name`)} />
+                {num(`tiers.${i}.threshold`, basis === "spend" ? f.t("set.tierThresholdSpend", { currency: s.currencyCode }) : f.t("set.tierThreshold"), t.threshold)}
+              </FormLayout.Group>
+              <FormLayout.Group condensed>
+                {num(`tiers.${i}.multiplierPct`, f.t("set.tierMultiplier"), t.multiplierPct)}
+                {num(`tiers.${i}.birthdayBonusPoints`, f.t("set.tierBirthday"), t.birthdayBonusPoints)}
+              </FormLayout.Group>
+              <Toggle label={f.t("set.tierFreeShipping")} name={`tiers.${i}.freeShipping`} initial={t.freeShipping} />
+            </BlockStack>
+          </div>
+        </Box>
+      ))}
+      <InlineStack gap="200" blockAlign="center">
+        <Button onClick={add} disabled={rows.length >= 10}>{f.t("set.addTier")}</Button>
+        <Text as="span" tone="subdued" variant="bodySm">{f.t("set.tierRemoveHelp")}</Text>
+      </InlineStack>
+    </>
   );
 }
 
@@ -210,7 +283,7 @@ function RewardsSection({ s, f }: { s: Settings; f: Formatter }) {
   const [kind, setKind] = useState("fixed_amount");
   const deactivate = useFetcher<ActionResult>();
   const value = (r: Settings["rewards"][number]) =>
-    r.kind === "fixed_amount" && r.amountMinor !== null ? f.money(r.amountMinor, r.currencyCode ?? s.currencyCode) : r.kind === "percentage" ? `${r.percentage}%` : f.t("common.none");
+    (r.kind === "fixed_amount" || r.kind === "free_product") && r.amountMinor !== null ? f.money(r.amountMinor, r.currencyCode ?? s.currencyCode) : r.kind === "percentage" ? `${r.percentage}%` : f.t("common.none");
   return (
     <BlockStack gap="400">
       <Card padding="0">
@@ -262,9 +335,10 @@ function RewardsSection({ s, f }: { s: Settings; f: Formatter }) {
                 initial={kind}
                 onChange={setKind}
                 error={fieldError(f, errors, "kind")}
-                options={(["fixed_amount", "percentage", "free_shipping"] as const).map((k) => ({ label: f.t(`set.kind.${k}`), value: k }))}
+                options={(["fixed_amount", "percentage", "free_shipping", "free_product"] as const).map((k) => ({ label: f.t(`set.kind.${k}`), value: k }))}
               />
             </FormLayout.Group>
+            {kind === "free_product" ? <ProductPicker currencyCode={s.currencyCode} error={fieldError(f, errors, "variantGid")} /> : null}
             <InlineGrid columns={2} gap="300">
               <TextInput label={f.t("set.rewardCost")} name="pointsCost" numeric initial="" error={fieldError(f, errors, "pointsCost")} />
               {kind === "fixed_amount" ? (

@@ -6,7 +6,7 @@ import { NavMenu } from "@shopify/app-bridge-react";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import polarisVizStyles from "@shopify/polaris-viz/build/esm/styles.css?url";
 import zhCNPolaris from "@shopify/polaris/locales/zh-CN.json";
-import { useEffect } from "react";
+import { useEffect, useMemo, useRef, type RefObject } from "react";
 import { authenticate } from "~/shopify.server";
 import { env } from "~/env.server";
 import { formatter, localeFromRequest } from "~/i18n";
@@ -43,15 +43,8 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ currentUrl, nextUrl
 
 export default function App() {
   const { apiKey, appBridgeUrl, locale } = useLoaderData<typeof loader>();
-  const f = formatter(locale);
-  const navigation = useNavigation();
-  const busy = navigation.state !== "idle";
-
-  // App Bridge's loading bar while a page's loader runs.
-  useEffect(() => {
-    const shopify = (window as { shopify?: { loading?: (on: boolean) => void } }).shopify;
-    shopify?.loading?.(busy);
-  }, [busy]);
+  const f = useMemo(() => formatter(locale), [locale]);
+  const page = useRef<HTMLDivElement>(null);
 
   return (
     <AppProvider
@@ -67,14 +60,32 @@ export default function App() {
         <Link to="/app/layers">{f.t("nav.layers")}</Link>
         <Link to="/app/customers">{f.t("nav.customers")}</Link>
         <Link to="/app/cohorts">{f.t("nav.cohorts")}</Link>
+        <Link to="/app/campaigns">{f.t("nav.campaigns")}</Link>
+        <Link to="/app/alerts">{f.t("nav.alerts")}</Link>
         <Link to="/app/settings">{f.t("nav.settings")}</Link>
         <Link to="/app/data">{f.t("nav.data")}</Link>
       </NavMenu>
-      <div lang={locale} aria-busy={busy}>
+      <NavigationBusy page={page} />
+      <div lang={locale} ref={page}>
         <Outlet />
       </div>
     </AppProvider>
   );
+}
+
+/**
+ * App Bridge's loading bar and the page's aria-busy while a loader runs. Its
+ * own component, so a navigation re-renders only this (not the app frame and
+ * Polaris' providers, which made every search's click slow: INP).
+ */
+function NavigationBusy({ page }: { page: RefObject<HTMLDivElement> }) {
+  const busy = useNavigation().state !== "idle";
+  useEffect(() => {
+    page.current?.setAttribute("aria-busy", String(busy));
+    const shopify = (window as { shopify?: { loading?: (on: boolean) => void } }).shopify;
+    shopify?.loading?.(busy);
+  }, [busy, page]);
+  return null;
 }
 
 // Shopify needs Remix to catch its thrown responses (redirects, bounces) to set headers.

@@ -27,6 +27,7 @@ import {
   customerOrders,
   customerProfile,
   layerAggregates,
+  layerMovementSummary,
   layerNetChange,
   searchCustomers,
   searchCustomersInLayer,
@@ -44,8 +45,8 @@ import {
   type BaselineMetric,
   type RetentionAnalysis,
 } from "~/domain/analytics";
-import { renderRule, shopNorms, validateLayers, type LayerDefinition, type ShopBaseline } from "~/domain/segments";
-import { loadRules, saveEarnRules, upsertProgram } from "~/db/loyalty-program.server";
+import { renderRule, shopNorms, UNASSIGNED_LAYER_ID, validateLayers, type LayerDefinition, type ShopBaseline } from "~/domain/segments";
+import { loadRules, upsertProgram } from "~/db/loyalty-program.server";
 import { ReplenishmentRepository } from "~/db/replenishment-repository.server";
 import { DEFAULT_EARN_RULES, EarnRulesSchema, type EarnRules } from "~/domain/loyalty/rules";
 import type { FriendDiscountKind } from "~/domain/referrals/settings";
@@ -54,10 +55,13 @@ import type { MessageKey } from "~/i18n/messages";
 import { currencyDigits } from "~/i18n/translate";
 import * as intelligence from "~/services/intelligence.server";
 import { adjustPoints, customerHistory, getBalance, InsufficientPointsError, LoyaltyProgramOffError } from "~/services/points.server";
-import { getReferralSettings, InvalidReferralSettingsError, listReferralsForCustomer, updateReferralSettings } from "~/services/referrals.server";
+import { getReferralSettings, InvalidReferralSettingsError, listReferralsForCustomer, updateReferralSettings, type ReferralSettingsIssue } from "~/services/referrals.server";
 import { dueRemindersFor, updateReplenishmentSettings } from "~/services/replenishment.server";
 import { createReward, type RewardKind } from "~/services/rewards.server";
-import { getShopSettings, updateShopSettings } from "~/services/shop-settings.server";
+import { getShopSettings, MAX_TAG_PREFIX_LENGTH, updateShopSettings } from "~/services/shop-settings.server";
+import { saveEarnRulesAndTiers, tierMemberCounts } from "~/services/tiers.server";
+import { isVariantGid, type RewardVariantsPort, type RewardVariantView } from "~/services/reward-products.server";
+import { logger } from "~/logger.server";
 import { listCustomerDataExports } from "~/services/privacy.server";
 import { getSyncOverview } from "~/services/sync-status.server";
 
@@ -247,39 +251,55 @@ export interface LayersView {
   layers: LayerRowView[];
 }
 
-/** Each layer of the shop with its rule in words, size, revenue share and 30-day net change. Null before the first pass. */
+/**
+ * Each layer of the shop with its rule in words, size, revenue share and
+ * 30-day net change. Null before the first pass. Sizes and revenue come from
+ * one GROUP BY that reads only the index (shopDomain, layerId, monetaryMinor);
+ * the layers, in the stored set's order, from ShopInsight.
+ */
 export async function layersOverview(shopDomain: string, deps: AdminDeps, now: Date = new Date()): Promise<LayersView | null> {
-  const [insights, aggregates, change, stored, currencyCode] = await Promise.all([
-    intelligence.getShopInsights(shopDomain, deps),
+  const [aggregates, change, stored, currencyCode] = await Promise.all([
     layerAggregates(deps.db, deps.dialect, shopDomain),
     layerNetChange(deps.db, shopDomain, new Date(now.getTime() - 30 * DAY_MS)),
     storedLayerSet(deps.db, shopDomain),
     shopCurrency(deps.db, shopDomain),
   ]);
-  if (!insights || !stored) return null;
+  if (!stored) return null;
   const currency = currencyCode ?? "USD";
   const rules = renderedRules(stored, currency);
   const byLayer = new Map(aggregates.map((a) => [a.layerId, a]));
   const totalCustomers = aggregates.reduce((s, a) => s + a.customers, 0);
   const totalRevenue = aggregates.reduce((s, a) => s + a.monetaryMinor, 0);
+  const defined = definedLayers(stored.layers);
+  const known = new Set(defined.map((l) => l.id));
+  // Stored layer ids outside the set (unassigned, or a layer removed since): listed after it, as getShopInsights lists them.
+  const extra = aggregates.filter((a) => !known.has(a.layerId)).map((a) => ({ id: a.layerId, name: a.layerId === UNASSIGNED_LAYER_ID ? "Unassigned" : a.layerId, description: "", rank: -1 }));
   return {
-    computedAt: insights.computedAt.toISOString(),
+    computedAt: stored.computedAt.toISOString(),
     currencyCode: currency,
     customers: totalCustomers,
-    layers: insights.layers.map((l) => {
+    layers: [...defined, ...extra].map((l) => {
       const agg = byLayer.get(l.id);
       const moves = change[l.id] ?? { in: 0, out: 0 };
+      const customers = agg?.customers ?? 0;
       const monetaryMinor = agg?.monetaryMinor ?? 0;
       return {
         id: l.id, name: l.name, description: l.description, rule: rules.get(l.id) ?? null, rank: l.rank,
-        customers: l.customers,
-        customerShare: totalCustomers > 0 ? l.customers / totalCustomers : null,
+        customers,
+        customerShare: totalCustomers > 0 ? customers / totalCustomers : null,
         monetaryMinor,
         revenueShare: totalRevenue > 0 ? monetaryMinor / totalRevenue : null,
         netChange30: moves.in - moves.out,
       };
     }),
   };
+}
+
+/** The stored set's layers (id, name, description, rank), in its order; none when it does not validate. */
+function definedLayers(json: string): { id: string; name: string; description: string; rank: number }[] {
+  const layers: unknown = JSON.parse(json);
+  if (validateLayers(layers).length > 0) return [];
+  return (layers as LayerDefinition[]).map((l) => ({ id: l.id, name: l.name, description: l.description, rank: l.rank }));
 }
 
 function renderedRules(stored: { layers: string; baseline: string }, currencyCode: string): Map<string, string> {
@@ -545,9 +565,10 @@ export interface DashboardInsights {
 
 /** Layer distribution and the last 30 days' movement (upgrade and downgrade rates). Null before the first pass. */
 export async function dashboardInsights(shopDomain: string, deps: AdminDeps, now: Date = new Date()): Promise<DashboardInsights | null> {
+  // Movement aggregated in SQL (the service's layerMovementRates loads every customer's layer: seconds on a big shop).
   const [layers, rates] = await Promise.all([
     layersOverview(shopDomain, deps, now),
-    intelligence.layerMovementRates(shopDomain, { ...deps, from: new Date(now.getTime() - 30 * DAY_MS), to: new Date(now.getTime() + 1) }),
+    layerMovementSummary(deps.db, deps.dialect, shopDomain, new Date(now.getTime() - 30 * DAY_MS), new Date(now.getTime() + 1)),
   ]);
   if (!layers) return null;
   return {
@@ -768,6 +789,8 @@ export interface SettingsView {
   replenishment: { enabled: boolean; reminderLeadDays: number; reminderExpireDays: number };
   writeBack: { insightTagsEnabled: boolean; insightTagPrefix: string };
   acquisition: { entries: CacEntry[]; healthy: number; alert: number };
+  /** Members holding each tier id (the page warns before a tier with members is removed). */
+  tierMembers: Record<string, number>;
 }
 
 /** Everything the settings page edits, current values (defaults where nothing is saved yet). */
@@ -780,7 +803,7 @@ export async function programmeSettings(shopDomain: string, deps: AdminDeps): Pr
     getShopSettings(shopDomain, { db: deps.db }),
     shopCurrency(deps.db, shopDomain),
   ]);
-  const cost = await getAcquisitionCost(shopDomain, { db: deps.db });
+  const [cost, tierMembers] = await Promise.all([getAcquisitionCost(shopDomain, { db: deps.db }), tierMemberCounts(deps.db, shopDomain)]);
   const rules = program ? (await loadRules(deps.db, shopDomain, program.currentRuleVersion)).rules : DEFAULT_EARN_RULES;
   return {
     currencyCode: currencyCode ?? "USD",
@@ -799,6 +822,7 @@ export async function programmeSettings(shopDomain: string, deps: AdminDeps): Pr
     replenishment: { enabled: replenishment.enabled, reminderLeadDays: replenishment.reminderLeadDays, reminderExpireDays: replenishment.reminderExpireDays },
     writeBack: { insightTagsEnabled: writeBack.insightTagsEnabled, insightTagPrefix: writeBack.insightTagPrefix },
     acquisition: { entries: cacEntries(cost.cacByMonth), healthy: cost.thresholds.healthy, alert: cost.thresholds.alert },
+    tierMembers,
   };
 }
 
@@ -808,7 +832,12 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = ["programme", "rule
 const on = (form: FormData, name: string) => form.get(name) === "on" || form.get(name) === "true";
 
 /** Saves one section of the settings page from its form. Nothing is saved when any field is invalid. */
-export async function saveSettingsSection(shopDomain: string, section: SettingsSection, form: FormData, deps: AdminDeps): Promise<ActionResult> {
+export async function saveSettingsSection(
+  shopDomain: string,
+  section: SettingsSection,
+  form: FormData,
+  deps: AdminDeps & { variants?: RewardVariantsPort },
+): Promise<ActionResult<{ membersMoved?: number }>> {
   const currencyCode = (await shopCurrency(deps.db, shopDomain)) ?? "USD";
   const errors: FieldErrors = {};
   const fail = () => ({ ok: false as const, errors });
@@ -835,15 +864,18 @@ export async function saveSettingsSection(shopDomain: string, section: SettingsS
         }
         return fail();
       }
-      await saveEarnRules(deps.db, shopDomain, parsed.data);
-      return { ok: true };
+      // Members of a removed tier move to the next lower tier, in the same transaction (tiers.server.ts).
+      const saved = await saveEarnRulesAndTiers(deps.db, shopDomain, parsed.data, new Date());
+      return { ok: true, membersMoved: saved.membersMoved };
     }
     case "createReward": {
       const title = String(form.get("title") ?? "").trim();
       if (!title) errors.title = { key: "err.required" };
       else if (title.length > 100) errors.title = { key: "err.tooLong", vars: { max: 100 } };
       const kind = String(form.get("kind") ?? "") as RewardKind;
-      if (!["fixed_amount", "percentage", "free_shipping"].includes(kind)) errors.kind = { key: "err.choose" };
+      if (!["fixed_amount", "percentage", "free_shipping", "free_product"].includes(kind)) errors.kind = { key: "err.choose" };
+      const variantGid = kind === "free_product" ? String(form.get("variantGid") ?? "") : "";
+      if (kind === "free_product" && !isVariantGid(variantGid)) errors.variantGid = { key: "err.chooseProduct" };
       const pointsCost = wholeNumber(form.get("pointsCost"));
       checkInt(errors, "pointsCost", pointsCost, 1, MAX_ADJUSTMENT_POINTS);
       const amountMinor = kind === "fixed_amount" ? moneyMinor(form.get("amount"), currencyCode) : undefined;
@@ -851,10 +883,27 @@ export async function saveSettingsSection(shopDomain: string, section: SettingsS
       const percentage = kind === "percentage" ? wholeNumber(form.get("percentage")) : undefined;
       if (kind === "percentage") checkInt(errors, "percentage", percentage, 1, 100);
       if (Object.keys(errors).length) return fail();
+      // A free product covers one unit at the variant's price in Shopify now (not a price from the form).
+      let freeProduct: { productVariantGids: string[]; amountMinor: bigint; currencyCode: string } | undefined;
+      if (kind === "free_product") {
+        let variant: RewardVariantView | null;
+        try {
+          if (!deps.variants) throw new Error("no Admin API for the variant check");
+          variant = await deps.variants.variant(variantGid);
+        } catch (error) {
+          logger.warn("free-product reward: variant lookup failed", { shopDomain, error: error instanceof Error ? error.message : String(error) });
+          return { ok: false, errors: { variantGid: { key: "err.productLookup" } } };
+        }
+        if (!variant || !variant.active || variant.priceMinor <= 0) return { ok: false, errors: { variantGid: { key: "err.noSuchVariant" } } };
+        freeProduct = { productVariantGids: [variant.variantGid], amountMinor: BigInt(variant.priceMinor), currencyCode };
+      }
       try {
         await createReward(
           shopDomain,
-          { title, kind, pointsCost: pointsCost!, ...(kind === "fixed_amount" ? { amountMinor: BigInt(amountMinor!), currencyCode } : {}), ...(kind === "percentage" ? { percentage } : {}) },
+          {
+            title, kind, pointsCost: pointsCost!, ...(kind === "fixed_amount" ? { amountMinor: BigInt(amountMinor!), currencyCode } : {}), ...(kind === "percentage" ? { percentage } : {}),
+            ...freeProduct,
+          },
           { db: deps.db },
         );
       } catch (error) {
@@ -895,8 +944,7 @@ export async function saveSettingsSection(shopDomain: string, section: SettingsS
         }, { db: deps.db });
       } catch (error) {
         if (!(error instanceof InvalidReferralSettingsError)) throw error;
-        // The service names the field first in each problem ("capPeriodDays must be …").
-        for (const problem of error.problems) errors[problem.split(" ")[0] ?? "form"] = { key: "err.invalid", vars: { detail: problem } };
+        for (const issue of error.issues) errors[referralFormField(issue.field)] = referralIssueError(issue);
         return fail();
       }
       return { ok: true };
@@ -925,10 +973,28 @@ export async function saveSettingsSection(shopDomain: string, section: SettingsS
     case "writeBack": {
       const result = await updateShopSettings(shopDomain, { insightTagsEnabled: on(form, "insightTagsEnabled"), insightTagPrefix: String(form.get("insightTagPrefix") ?? "") }, { db: deps.db });
       if (result.ok) return { ok: true };
-      // The service's messages are English sentences written for merchants; shown as they are.
-      for (const e of result.errors) errors[e.field] = { key: "err.invalid", vars: { detail: e.message } };
+      // The service says what is wrong as a code; the page shows it in the admin's language.
+      for (const e of result.errors) {
+        errors[e.field] = e.code === "invalid" ? { key: "err.invalid", vars: { detail: e.message } } : { key: `err.${e.code}`, vars: { max: MAX_TAG_PREFIX_LENGTH } };
+      }
       return fail();
     }
+  }
+}
+
+/** The form field a referral settings problem belongs to (money is typed in major units under another name). */
+function referralFormField(field: string): string {
+  return field === "friendDiscountAmountMinor" || field === "friendDiscountCurrencyCode" ? "friendDiscountAmount" : field === "minimumOrderMinor" ? "minimumOrder" : field;
+}
+
+/** A referral settings problem as a message key, in the admin's language. */
+export function referralIssueError(issue: ReferralSettingsIssue): FieldError {
+  switch (issue.code) {
+    case "range": return { key: "err.range", vars: { min: issue.min ?? 0, max: issue.max ?? 0 } };
+    case "negative": return { key: "err.negative" };
+    case "positive": return { key: "err.money" };
+    case "required": return { key: "err.required" };
+    default: return { key: "err.invalid", vars: { detail: issue.message } };
   }
 }
 
@@ -947,8 +1013,10 @@ function earnRulesFromForm(form: FormData, currencyCode: string): unknown {
   const n = (name: string) => wholeNumber(form.get(name)) ?? Number.NaN;
   const tierBasis = String(form.get("tierBasis") ?? "spend");
   const tierCount = Math.min(10, Number(form.get("tierCount") ?? 0) || 0);
+  const ids = Array.from({ length: tierCount }, (_, i) => String(form.get(`tiers.${i}.id`) ?? ""));
   const tiers = Array.from({ length: tierCount }, (_, i) => ({
-    id: String(form.get(`tiers.${i}.id`) ?? ""),
+    // A tier added on the page has no id yet: one from its name, unique among the others.
+    id: ids[i] || newTierId(String(form.get(`tiers.${i}.name`) ?? ""), ids),
     name: String(form.get(`tiers.${i}.name`) ?? "").trim(),
     // Spend thresholds are typed in the shop currency's major units; stored in minor units.
     threshold: tierBasis === "spend" ? (moneyMinor(form.get(`tiers.${i}.threshold`), currencyCode) ?? Number.NaN) : n(`tiers.${i}.threshold`),
@@ -971,6 +1039,15 @@ function earnRulesFromForm(form: FormData, currencyCode: string): unknown {
     tierBasis,
     tiers,
   };
+}
+
+/** A tier id (`[a-z0-9_-]{1,30}`, as TierSchema wants) from a name; `tier-N` for names without Latin letters or digits. Pushes it onto `taken`. */
+export function newTierId(name: string, taken: string[]): string {
+  const base = name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 24) || "tier";
+  let id = base;
+  for (let n = 2; taken.includes(id) || (base === "tier" && id === "tier"); n++) id = `${base}-${n}`;
+  taken.push(id);
+  return id;
 }
 
 /** rules.ts's zod issue as a message the page can translate. */

@@ -24,14 +24,23 @@ export const MAX_TAG_PREFIX_LENGTH = 100;
  * Evergreen's tags stay apart from the merchant's; no leading or trailing
  * spaces, which Shopify trims; no control characters).
  */
+/** The prefix rules' messages (English, for the API and logs) by the code the admin translates. */
+export const TAG_PREFIX_MESSAGES = {
+  tagPrefixRequired: "Enter a tag prefix: it keeps Evergreen's tags apart from yours.",
+  tagPrefixTooLong: `Use at most ${MAX_TAG_PREFIX_LENGTH} characters: Shopify tags are limited to ${SHOPIFY_TAG_MAX_LENGTH}, layer names included.`,
+  tagPrefixComma: "A tag prefix cannot contain a comma: Shopify uses commas to separate tags.",
+  tagPrefixSpaces: "A tag prefix cannot start or end with a space (Shopify trims tags).",
+  tagPrefixControl: "A tag prefix cannot contain line breaks or other control characters.",
+} as const;
+
 export const tagPrefixSchema = z
   .string({ required_error: "Enter a tag prefix.", invalid_type_error: "The tag prefix must be text." })
-  .min(1, "Enter a tag prefix: it keeps Evergreen's tags apart from yours.")
-  .max(MAX_TAG_PREFIX_LENGTH, `Use at most ${MAX_TAG_PREFIX_LENGTH} characters: Shopify tags are limited to ${SHOPIFY_TAG_MAX_LENGTH}, layer names included.`)
-  .refine((s) => !s.includes(","), "A tag prefix cannot contain a comma: Shopify uses commas to separate tags.")
-  .refine((s) => s.trim() === s, "A tag prefix cannot start or end with a space (Shopify trims tags).")
+  .min(1, TAG_PREFIX_MESSAGES.tagPrefixRequired)
+  .max(MAX_TAG_PREFIX_LENGTH, TAG_PREFIX_MESSAGES.tagPrefixTooLong)
+  .refine((s) => !s.includes(","), TAG_PREFIX_MESSAGES.tagPrefixComma)
+  .refine((s) => s.trim() === s, TAG_PREFIX_MESSAGES.tagPrefixSpaces)
   // eslint-disable-next-line no-control-regex
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "A tag prefix cannot contain line breaks or other control characters.");
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), TAG_PREFIX_MESSAGES.tagPrefixControl);
 
 export const shopSettingsUpdateSchema = z
   .object({
@@ -41,9 +50,20 @@ export const shopSettingsUpdateSchema = z
   .strict();
 export type ShopSettingsUpdate = z.infer<typeof shopSettingsUpdateSchema>;
 
+/** What is wrong, as a code a caller can translate (`message` is the English sentence). */
+export type ShopSettingsErrorCode = keyof typeof TAG_PREFIX_MESSAGES | "onOff" | "invalid";
+
 export interface ShopSettingsFieldError {
   field: "insightTagsEnabled" | "insightTagPrefix" | "settings";
+  code: ShopSettingsErrorCode;
   message: string;
+}
+
+function codeOf(field: ShopSettingsFieldError["field"], message: string): ShopSettingsErrorCode {
+  const known = (Object.keys(TAG_PREFIX_MESSAGES) as (keyof typeof TAG_PREFIX_MESSAGES)[]).find((k) => TAG_PREFIX_MESSAGES[k] === message);
+  if (known) return known;
+  if (field === "insightTagPrefix") return message === "Enter a tag prefix." ? "tagPrefixRequired" : "invalid";
+  return field === "insightTagsEnabled" ? "onOff" : "invalid";
 }
 
 export interface ShopSettingsDeps {
@@ -72,12 +92,12 @@ export async function updateShopSettings(
   if (!parsed.success) {
     return {
       ok: false,
-      errors: parsed.error.issues.map((issue) => {
+      errors: parsed.error.issues.map((issue): ShopSettingsFieldError => {
         const field = issue.path[0];
-        if (issue.code === "unrecognized_keys") return { field: "settings", message: `Unknown setting: ${issue.keys.join(", ")}.` };
+        if (issue.code === "unrecognized_keys") return { field: "settings", code: "invalid", message: `Unknown setting: ${issue.keys.join(", ")}.` };
         return field === "insightTagsEnabled" || field === "insightTagPrefix"
-          ? { field, message: issue.message }
-          : { field: "settings", message: issue.message === "Required" ? "Send the settings as an object." : issue.message };
+          ? { field, code: codeOf(field, issue.message), message: issue.message }
+          : { field: "settings", code: "invalid", message: issue.message === "Required" ? "Send the settings as an object." : issue.message };
       }),
     };
   }

@@ -9,10 +9,10 @@
 import { randomUUID } from "node:crypto";
 import { prisma as appPrisma } from "~/db.server";
 import { LEDGER_TX_OPTIONS, lockAccount, type LedgerTx } from "~/db/loyalty-ledger.server";
-import { loadActiveProgram, type ActiveProgram } from "~/db/loyalty-program.server";
+import { loadActiveProgram, loadRules, saveEarnRules, type ActiveProgram } from "~/db/loyalty-program.server";
 import { addMonthsUtc, DAY_MS } from "~/domain/loyalty/ledger";
 import { keptEligibleMinor } from "~/domain/loyalty/order-points";
-import { qualifyingTier, tierRank, type Tier } from "~/domain/loyalty/rules";
+import { parseEarnRules, qualifyingTier, tierRank, type EarnRules, type Tier } from "~/domain/loyalty/rules";
 import type { LoyaltyAccount, PrismaClient } from "~/generated/prisma/client";
 import type { AdminClient } from "~/shopify/admin-client.server";
 import { CustomerInsightMetafieldsSet } from "~/shopify/operations/customer-metafields";
@@ -143,3 +143,72 @@ export async function writeTierMetafields(shopDomain: string, deps: { client: Ad
 }
 
 
+
+/**
+ * Where the members of removed tiers go: each removed tier maps to the
+ * highest tier below it (in the old order) that the new rules keep, or to the
+ * new rules' first tier when none below is kept. Pure.
+ *
+ * @example
+ * removedTierTargets(["silver", "gold", "diamond"], ["silver", "diamond"]); // Map { "gold" => "silver" }
+ */
+export function removedTierTargets(oldTierIds: readonly string[], newTierIds: readonly string[]): Map<string, string> {
+  const kept = new Set(newTierIds);
+  const targets = new Map<string, string>();
+  oldTierIds.forEach((id, i) => {
+    if (kept.has(id)) return;
+    let target = newTierIds[0];
+    for (let j = i - 1; j >= 0; j--) {
+      if (kept.has(oldTierIds[j])) {
+        target = oldTierIds[j];
+        break;
+      }
+    }
+    targets.set(id, target);
+  });
+  return targets;
+}
+
+/**
+ * Saves edited earn rules (a new rule version) and, in the same transaction,
+ * moves the members of every tier the edit removed to the next lower tier the
+ * rules keep ({@link removedTierTargets}), each move a LoyaltyTierChange with
+ * reason `tier_removed` (so `writeTierMetafields` updates `$app.tier`). Their
+ * tier period and points do not change: points live in the ledger, which this
+ * never touches; the next period end re-qualifies them under the new tiers.
+ *
+ * @returns the new rule version and how many members moved.
+ * @throws InvalidEarnRulesError (from parseEarnRules) when the rules do not validate.
+ */
+export async function saveEarnRulesAndTiers(
+  db: PrismaClient,
+  shopDomain: string,
+  rules: unknown,
+  now: Date,
+): Promise<{ version: number; membersMoved: number }> {
+  const next: EarnRules = parseEarnRules(rules);
+  return db.$transaction(async (tx) => {
+    const program = await tx.loyaltyProgram.findUniqueOrThrow({ where: { shopDomain } });
+    const { rules: current } = await loadRules(tx, shopDomain, program.currentRuleVersion);
+    // saveEarnRules opens its own transaction: run it inside this one instead.
+    const version = await saveEarnRules({ $transaction: ((fn: (t: typeof tx) => Promise<number>) => fn(tx)) as never }, shopDomain, next);
+    const targets = removedTierTargets(current.tiers.map((t) => t.id), next.tiers.map((t) => t.id));
+    let membersMoved = 0;
+    for (const [removed, target] of targets) {
+      const members = await tx.loyaltyAccount.findMany({ where: { shopDomain, tier: removed }, select: { customerGid: true } });
+      if (members.length === 0) continue;
+      await tx.loyaltyAccount.updateMany({ where: { shopDomain, tier: removed }, data: { tier: target } });
+      await tx.loyaltyTierChange.createMany({
+        data: members.map((m) => ({ id: randomUUID(), shopDomain, customerGid: m.customerGid, fromTier: removed, toTier: target, reason: "tier_removed", changedAt: now })),
+      });
+      membersMoved += members.length;
+    }
+    return { version, membersMoved };
+  }, LEDGER_TX_OPTIONS);
+}
+
+/** Members per tier id (the settings page warns before a tier with members is removed). */
+export async function tierMemberCounts(db: Pick<PrismaClient, "loyaltyAccount">, shopDomain: string): Promise<Record<string, number>> {
+  const groups = await db.loyaltyAccount.groupBy({ by: ["tier"], where: { shopDomain, tier: { not: null } }, _count: { _all: true } });
+  return Object.fromEntries(groups.map((g) => [g.tier!, g._count._all]));
+}

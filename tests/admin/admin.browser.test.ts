@@ -11,15 +11,14 @@
  * asserted: the numbers come from Vite's dev server on a shared machine. Only
  * generous sanity bounds are asserted.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import path from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { DESKTOP_CHROME_UA, startAdminApp, type AdminApp } from "../helpers/admin-app";
 import { VITALS_INIT_SCRIPT, formatVitals, type Vitals } from "./web-vitals";
+import { openAdminPage, readVitals, screenshot, type Opened } from "./browser-pages";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SCREENSHOTS = path.resolve(__dirname, "../../test-results/screenshots");
 const haveChromium = existsSync(CHROMIUM);
 
 let app: AdminApp;
@@ -27,37 +26,14 @@ let browser: Browser;
 let context: BrowserContext;
 const measured: { page: string; vitals: Vitals }[] = [];
 
-interface Opened {
-  page: Page;
-  errors: string[];
-}
-
-async function open(pathname: string, options: { locale?: string; search?: Record<string, string> } = {}): Promise<Opened> {
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console.error: ${m.text()}`);
-  });
-  const response = await page.goto(await app.adminUrl(pathname, options), { waitUntil: "load", timeout: 30_000 });
-  expect(response?.status(), `GET ${pathname}`).toBe(200);
-  // Hydrated: Vite serves the page's modules one by one, and a click before hydration does
-  // nothing (on a loaded machine that takes seconds). A page that keeps polling may never go idle.
-  await page.waitForLoadState("networkidle", { timeout: 20_000 }).catch(() => undefined);
-  return { page, errors };
-}
-
-async function readVitals(page: Page): Promise<Vitals> {
-  const v = await page.evaluate(() => (window as unknown as { __vitals: { lcp: number | null; lcpElement: string | null; cls: number; inp: number | null } }).__vitals);
-  return { lcpMs: v.lcp, lcpElement: v.lcpElement, cls: v.cls, inpMs: v.inp };
-}
+const open = (pathname: string, options: { locale?: string; search?: Record<string, string> } = {}): Promise<Opened> =>
+  openAdminPage(context, app, pathname, options, { gotoMs: 30_000, idleMs: 60_000 });
 
 /** Screenshot, then the interaction whose latency is INP, then the numbers. */
 async function measure(name: string, opened: Opened, interact: (page: Page) => Promise<void>): Promise<Vitals> {
   const { page } = opened;
   await page.waitForTimeout(400); // late shifts and the last LCP candidate
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true, caret: "initial" });
+  await screenshot(page, name);
   await interact(page);
   await page.waitForTimeout(300);
   const vitals = await readVitals(page);
@@ -320,8 +296,7 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
     const comparison = await page.getByTestId("members-comparison").innerText();
     expect(comparison).toContain(members.toLocaleString("en-US"));
     expect(comparison).toContain((buyers - members).toLocaleString("en-US"));
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-loyalty.png"), fullPage: true, caret: "initial" });
+    await screenshot(page, "dashboard-loyalty");
     expectNoPageErrors(opened);
     await page.close();
   });
@@ -364,8 +339,7 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
     await reward.getByRole("button", { name: "Add reward" }).click();
     await page.getByTestId("rewards").getByText("Tote bag voucher").waitFor({ timeout: 10_000 });
     await expect(app.db.prisma.loyaltyReward.findFirstOrThrow({ where: { shopDomain: app.shop, title: "Tote bag voucher" } })).resolves.toMatchObject({ pointsCost: 800, amountMinor: 800n });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, "settings-errors.png"), fullPage: true, caret: "initial" });
+    await screenshot(page, "settings-errors");
     expectNoPageErrors(opened, { invalidFormsSubmitted: true });
     await page.close();
   });
@@ -453,8 +427,7 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
     await customer.page.getByText("积分记录", { exact: true }).waitFor({ timeout: 10_000 });
     await expect(customer.page.getByTestId("points-ledger").getByText("员工调整").first().isVisible()).resolves.toBe(true);
     await expect(customer.page.getByRole("button", { name: "调整积分" }).isVisible()).resolves.toBe(true);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await customer.page.screenshot({ path: path.join(SCREENSHOTS, "customer-loyalty-zh-CN.png"), fullPage: true, caret: "initial" });
+    await screenshot(customer.page, "customer-loyalty-zh-CN");
     expectNoPageErrors(customer);
     await customer.page.close();
 
@@ -464,6 +437,121 @@ describe.runIf(haveChromium)("the admin in headless Chromium", () => {
     await expect(dash.page.getByRole("link", { name: "会员计划设置" }).first().isVisible()).resolves.toBe(true);
     expectNoPageErrors(dash);
     await dash.page.close();
+  });
+
+  // ---------------------------------------------------------------- layer rules, tiers, free-product rewards (issue 6)
+
+  it("layer editor: rename a layer, edit its rule (inline error for a bad condition), preview who would move, save, reset", async () => {
+    // The layer page links to its editor; the editor is opened as its own page (a client-side
+    // navigation's late render would count as a layout shift of the measured page).
+    const detail = await open("/app/layers/loyal");
+    await expect(detail.page.getByRole("link", { name: "Edit rule" }).first().getAttribute("href")).resolves.toMatch(/\/app\/layers\/loyal\/edit$/);
+    expectNoPageErrors(detail);
+    await detail.page.close();
+    const opened = await open("/app/layers/loyal/edit");
+    const { page } = opened;
+    await page.getByText("Customers are in this layer when").waitFor({ timeout: 15_000 });
+    await expect(page.locator("[data-condition]").count()).resolves.toBe(1); // stage is mature
+    await page.getByLabel("Layer name").fill("Loyal regulars");
+    await page.getByRole("button", { name: "Add condition" }).click();
+    const added = page.locator('[data-condition="1"]');
+    await added.getByLabel("Field").selectOption("f");
+    await added.getByLabel("Value").fill("9");
+    await page.getByRole("button", { name: "Preview" }).click();
+    await added.getByText(/1\.\.5 score: 9 is out of range/).waitFor({ timeout: 15_000 });
+    await added.getByLabel("Value").fill("3");
+    await measure("layer-edit", opened, async (p) => {
+      await p.getByRole("button", { name: "Preview" }).click();
+      await p.getByTestId("layer-preview").waitFor({ timeout: 15_000 });
+    });
+    const preview = await page.getByTestId("layer-preview").innerText();
+    expect(preview).toMatch(/customers would change layer|No customer would change layer/);
+    const stored = () => app.db.prisma.shopInsight.findUniqueOrThrow({ where: { shopDomain: app.shop } }).then((s) => (JSON.parse(s.layers) as { id: string; name: string; rule: unknown }[]).find((l) => l.id === "loyal")!);
+    expect((await stored()).name).toBe("Loyal"); // a preview changes nothing
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByTestId("layer-edit-outcome").waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId("layer-edit-outcome").innerText()).resolves.toMatch(/^Saved: [\d,]+ customers changed layer\.$/);
+    expect(await stored()).toEqual({
+      id: "loyal", name: "Loyal regulars", description: expect.any(String), priority: expect.any(Number), rank: expect.any(Number),
+      rule: { all: [{ field: "lifecycleStage", op: "==", value: "mature" }, { field: "f", op: ">=", value: 3 }] },
+    });
+    await screenshot(page, "layer-edit");
+
+    await page.getByRole("button", { name: "Reset all layers to defaults" }).click();
+    await page.getByText(/All layers are back to the defaults/).waitFor({ timeout: 30_000 });
+    expect((await stored()).name).toBe("Loyal");
+    expectNoPageErrors(opened, { invalidFormsSubmitted: true });
+    await page.close();
+  });
+
+  it("layer editor in Simplified Chinese: field labels from the catalogue, translated", async () => {
+    const opened = await open("/app/layers/vip/edit", { locale: "zh-CN" });
+    await opened.page.getByText("客户属于此分层，当").waitFor({ timeout: 15_000 });
+    await expect(opened.page.locator('[data-condition="0"]').getByLabel("字段").locator("option:checked").innerText()).resolves.toBe("生命周期阶段");
+    expectNoPageErrors(opened);
+    await opened.page.close();
+  });
+
+  it("settings: add a tier, remove one that has members (they move down; points unchanged)", async () => {
+    const member = await app.db.prisma.loyaltyAccount.findFirstOrThrow({ where: { shopDomain: app.shop } });
+    await app.db.prisma.loyaltyAccount.update({ where: { shopDomain_customerGid: { shopDomain: app.shop, customerGid: member.customerGid } }, data: { tier: "gold" } });
+    const opened = await open("/app/settings");
+    const { page } = opened;
+    const rules = page.locator('form[data-section="rules"]');
+    await rules.getByRole("button", { name: "Add tier" }).click();
+    await rules.locator('input[name="tiers.3.name"]').fill("Platinum");
+    await rules.locator('input[name="tiers.3.threshold"]').fill("100000");
+    await rules.getByRole("button", { name: "Save" }).click();
+    await rules.getByText("Saved.").waitFor({ timeout: 10_000 });
+    const latest = async () => {
+      const program = await app.db.prisma.loyaltyProgram.findUniqueOrThrow({ where: { shopDomain: app.shop } });
+      const row = await app.db.prisma.loyaltyRuleVersion.findUniqueOrThrow({ where: { shopDomain_version: { shopDomain: app.shop, version: program.currentRuleVersion } } });
+      return (JSON.parse(row.rules) as { tiers: { id: string }[] }).tiers.map((t) => t.id);
+    };
+    await expect.poll(latest, { timeout: 10_000 }).toEqual(["silver", "gold", "diamond", "platinum"]);
+
+    const golds = await app.db.prisma.loyaltyAccount.count({ where: { shopDomain: app.shop, tier: "gold" } });
+    await rules.locator('[data-tier="gold"]').getByText(`${golds} members hold this tier.`).waitFor({ timeout: 10_000 });
+    await measure("settings-tiers", opened, async (p) => {
+      await p.getByRole("button", { name: "Remove tier Gold" }).click();
+      await p.getByTestId("tier-removed").waitFor({ timeout: 10_000 });
+    });
+    await expect(page.getByTestId("tier-removed").innerText()).resolves.toContain(`Gold will be removed when you save: its ${golds} members move to the next lower tier.`);
+    await rules.getByRole("button", { name: "Save" }).click();
+    await expect.poll(latest, { timeout: 10_000 }).toEqual(["silver", "diamond", "platinum"]);
+    const after = await app.db.prisma.loyaltyAccount.findUniqueOrThrow({ where: { shopDomain_customerGid: { shopDomain: app.shop, customerGid: member.customerGid } } });
+    expect(after).toMatchObject({ tier: "silver", available: member.available, pending: member.pending });
+    await expect(app.db.prisma.loyaltyTierChange.count({ where: { shopDomain: app.shop, customerGid: member.customerGid, reason: "tier_removed" } })).resolves.toBe(1);
+    await screenshot(page, "settings-tiers");
+    expectNoPageErrors(opened);
+    await page.close();
+  });
+
+  it("settings: a free-product reward, its product chosen with App Bridge's resource picker", async () => {
+    const opened = await open("/app/settings");
+    const { page } = opened;
+    const reward = page.locator('form[data-section="createReward"]');
+    await reward.locator('select[name="kind"]').selectOption("free_product");
+    await reward.locator('input[name="title"]').fill("Free sample");
+    await reward.locator('input[name="pointsCost"]').fill("1200");
+    await reward.getByRole("button", { name: "Add reward" }).click();
+    await reward.getByText("Choose the product this reward gives.").waitFor({ timeout: 10_000 });
+    await measure("reward-picker", opened, async (p) => {
+      await reward.getByRole("button", { name: "Choose product" }).click();
+      await p.locator("[data-resource-picker] [role=listitem]").first().waitFor({ timeout: 10_000 });
+    });
+    const choice = page.locator("[data-resource-picker] [role=listitem]").first();
+    const label = (await choice.innerText()).split(" · ")[0];
+    await choice.click();
+    await expect(reward.getByTestId("reward-product").innerText()).resolves.toBe(label);
+    await reward.getByRole("button", { name: "Add reward" }).click();
+    await page.getByTestId("rewards").getByText("Free sample").waitFor({ timeout: 10_000 });
+    const saved = await app.db.prisma.loyaltyReward.findFirstOrThrow({ where: { shopDomain: app.shop, title: "Free sample" } });
+    expect(saved).toMatchObject({ kind: "free_product", pointsCost: 1200, productVariantGids: expect.stringMatching(/^gid:\/\/shopify\/ProductVariant\/\d+$/) });
+    expect(Number(saved.amountMinor)).toBeGreaterThan(0);
+    await screenshot(page, "settings-free-product");
+    expectNoPageErrors(opened, { invalidFormsSubmitted: true });
+    await page.close();
   });
 
   it("an unknown layer or customer is a not-found page inside the app", async () => {

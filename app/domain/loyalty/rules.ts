@@ -48,7 +48,8 @@ export const EarnRulesSchema = z
     tiers: z.array(TierSchema).min(1).max(10),
   })
   .superRefine((rules, ctx) => {
-    if (rules.tiers[0].threshold !== 0) ctx.addIssue({ code: "custom", path: ["tiers", 0, "threshold"], message: "the first tier's threshold must be 0" });
+    // min(1) does not stop refinements: an empty list must not crash here (it is reported as too small).
+    if (rules.tiers.length > 0 && rules.tiers[0].threshold !== 0) ctx.addIssue({ code: "custom", path: ["tiers", 0, "threshold"], message: "the first tier's threshold must be 0" });
     for (let i = 1; i < rules.tiers.length; i++) {
       if (rules.tiers[i].threshold <= rules.tiers[i - 1].threshold) {
         ctx.addIssue({ code: "custom", path: ["tiers", i, "threshold"], message: "thresholds must increase" });
