@@ -18,6 +18,7 @@ import { LeakyBucket, restoreRateForPlan } from "./cost";
 import type { ResolverContext } from "./graphql/context";
 import { handleGraphQLRequest } from "./graphql/execute";
 import { handleStorefront } from "./storefront/handler";
+import { CampaignSimulationInputError, parseCampaignResponseConfig, simulateCampaignResponses } from "./campaign-simulation";
 import { gid, parseGid } from "./model";
 import { DevStoreError, type DevStore } from "./store";
 import {
@@ -60,6 +61,12 @@ export interface DevStoreServerOptions {
   appConfigPath?: string;
   /** Granted scopes; the toml's by default. */
   scopes?: string[];
+  /**
+   * Whether the app is approved for protected customer data level 2 (names,
+   * addresses). False: those fields answer ACCESS_DENIED, as Shopify's do
+   * for an unapproved app. Default true.
+   */
+  protectedCustomerData?: boolean;
   /** Handles flowTriggerReceive accepts; by default those of the app's `flow_trigger` extensions (extensions/). */
   flowTriggerHandles?: string[];
   bulkChunkSize?: number;
@@ -249,6 +256,7 @@ export async function createDevStoreServer(options: DevStoreServerOptions): Prom
       const ctx: ResolverContext = {
         store, shopDomain: domain, now: clock, bulk, webhooks: sender,
         scopes: tokens.scopesOf(typeof token === "string" ? token : null), flowTriggerHandles,
+        protectedCustomerData: options.protectedCustomerData ?? true,
       };
       const result = handleGraphQLRequest({ schema, body, ctx, bucket: bucketOf(domain) });
       return sendJson(response, result.status, result.body);
@@ -315,6 +323,26 @@ export async function createDevStoreServer(options: DevStoreServerOptions): Prom
       return sendJson(response, 200, { token, apiKey: options.apiKey, shop: store.shop.domain }, cors);
     }
 
+    // App Bridge's resource picker (the stand-in's `shopify.resourcePicker`): the shop's active
+    // variants as the picker returns them, optionally searched by product title, title or SKU.
+    if (path === "/_dev/resource-picker" && method === "GET") {
+      const origin = request.headers.origin;
+      const cors: Record<string, string> = origin === appOrigin ? { "Access-Control-Allow-Origin": origin, Vary: "Origin" } : {};
+      const store = shopFor(request, url);
+      if (url.searchParams.get("type") !== "variant") return sendJson(response, 400, { error: "only type=variant is supported here" }, cors);
+      const terms = (url.searchParams.get("query") ?? "").toLowerCase().split(/\s+/).filter(Boolean);
+      const variants = store.products()
+        .filter((p) => p.status === "ACTIVE")
+        .flatMap((p) => p.variants.map((v) => ({ p, v })))
+        .filter(({ p, v }) => terms.every((t) => `${p.title} ${v.title} ${v.sku}`.toLowerCase().includes(t)))
+        .slice(0, 20)
+        .map(({ p, v }) => ({
+          id: `gid://shopify/ProductVariant/${v.id}`, title: v.title, displayName: `${p.title} - ${v.title}`, sku: v.sku, price: v.price,
+          product: { id: `gid://shopify/Product/${p.id}`, title: p.title, status: p.status },
+        }));
+      return sendJson(response, 200, { selection: variants }, cors);
+    }
+
     if (path === "/_dev/simulate" && method === "POST") {
       const store = shopFor(request, url);
       const body = parseBody(await readBody(request), "application/json");
@@ -345,6 +373,20 @@ export async function createDevStoreServer(options: DevStoreServerOptions): Prom
           order: { id: gid("Order", order.id), name: order.name, totalDiscounts: order.totalDiscounts.shopMoney, totalPrice: order.totalPrice.shopMoney },
         });
       } catch (error) {
+        if (error instanceof DevStoreError) return sendJson(response, 422, { error: error.message, code: error.code });
+        throw error;
+      }
+    }
+
+    if (path === "/_dev/campaign-responses" && method === "POST") {
+      // Shoppers respond to a campaign with a chosen true effect (dev-store/campaign-simulation.ts):
+      // {"campaignId", "customerIds", "baselineRate", "treatedRate", "codeTitlePrefix"?, "tag"?, "seed"?}.
+      const store = shopFor(request, url);
+      const body = parseBody(await readBody(request), "application/json");
+      try {
+        return sendJson(response, 201, simulateCampaignResponses(store, parseCampaignResponseConfig(body)));
+      } catch (error) {
+        if (error instanceof CampaignSimulationInputError) throw new HttpError(400, error.message);
         if (error instanceof DevStoreError) return sendJson(response, 422, { error: error.message, code: error.code });
         throw error;
       }

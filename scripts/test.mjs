@@ -37,6 +37,12 @@ export const DATABASE_TEST_DIRS = [
   "tests/faults",
   "tests/admin/loyalty-admin.test.ts",
   "tests/admin/acquisition-cost.test.ts",
+  "tests/admin/campaign-admin.test.ts",
+  "tests/monitors",
+  "tests/admin/layer-editor.test.ts",
+  "tests/admin/tiers-admin.test.ts",
+  "tests/admin/settings-errors.test.ts",
+  "tests/admin/free-product-reward.test.ts",
   "tests/e2e",
 ];
 

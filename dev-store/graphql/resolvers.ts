@@ -7,6 +7,8 @@
 import { GraphQLError, type GraphQLResolveInfo } from "graphql";
 import { gid, isGiftCardProduct, parseGid } from "../model";
 import type {
+  DevAddress,
+  DevCard,
   DevCustomer,
   DevDiscountCode,
   DevLineItem,
@@ -24,7 +26,8 @@ import { bagMinor, formatMinor, moneyBag, parseMinor } from "../money";
 import { ADMIN_API_VERSION } from "../admin-schema";
 import { byNumericId, paginate, toConnection, type ConnectionArgs } from "./connection";
 import type { ResolverContext } from "./context";
-import { requireScope } from "./scopes";
+import { requireProtectedCustomerData, requireScope } from "./scopes";
+import { customerAddress, orderBillingAddress, orderCard, orderShippingAddress } from "../generator/addresses";
 import { webPixelQueryResolvers } from "./web-pixels";
 
 export type Resolver = (source: any, args: any, ctx: ResolverContext, info: GraphQLResolveInfo) => unknown;
@@ -187,6 +190,24 @@ function searchFilter<T>(ctx: ResolverContext, query: string | null | undefined,
   return query ? ctx.store.searchFilter<T>(query, kind) : undefined;
 }
 
+/**
+ * `productVariants(query:)`: Shopify's default search over a variant's
+ * product title, title and SKU (every term must match, case-insensitive);
+ * `title:`, `product_title:` and `sku:` prefixes search those fields only.
+ */
+function variantSearch(ctx: ResolverContext, query: string | undefined): ((v: DevProductVariant) => boolean) | undefined {
+  const terms = (query ?? "").trim().split(/\s+/).filter(Boolean).map((t) => {
+    const m = /^(title|product_title|sku):(.*)$/i.exec(t);
+    return { field: m ? m[1].toLowerCase() : null, text: (m ? m[2] : t).replace(/^["']|["']$/g, "").replace(/\*/g, "").toLowerCase() };
+  });
+  if (terms.length === 0) return undefined;
+  return (v) => {
+    const productTitle = (ctx.store.product(v.productId)?.title ?? "").toLowerCase();
+    const fields: Record<string, string> = { title: v.title.toLowerCase(), product_title: productTitle, sku: (v.sku ?? "").toLowerCase() };
+    return terms.every((t) => (t.field ? fields[t.field].includes(t.text) : Object.values(fields).some((f) => f.includes(t.text))));
+  };
+}
+
 /** The full list a root connection pages over (also the bulk operation's source). */
 export const rootLists: Record<string, (ctx: ResolverContext, args: Record<string, unknown>) => readonly { id: string }[]> = {
   orders: (ctx, args) => filtered(ctx.store.orders(), searchFilter<DevOrder>(ctx, args.query as string, "order")),
@@ -270,6 +291,8 @@ export const typeResolvers: ResolverMap = {
     order: (_s, args, ctx) => nodeOfType(ctx, args.id, "Order"),
     product: (_s, args, ctx) => nodeOfType(ctx, args.id, "Product"),
     productVariant: (_s, args, ctx) => nodeOfType(ctx, args.id, "ProductVariant"),
+    productVariants: (_s, args, ctx, info) =>
+      connectionOf(ctx, info, ctx.store.products().flatMap((p) => p.variants), args, variantSearch(ctx, args.query as string | undefined)),
     node: (_s, args, ctx) => lookupNode(ctx, args.id),
     nodes: (_s, args, ctx) => (args.ids as string[]).map((id) => lookupNode(ctx, id)),
     currentBulkOperation: (_s, args, ctx) => ctx.bulk?.current(ctx.shopDomain, args.type ?? "QUERY") ?? null,
@@ -320,21 +343,14 @@ export const typeResolvers: ResolverMap = {
     displayName: (c: DevCustomer) => fullName(c),
     numberOfOrders: (c: DevCustomer, _a, ctx) => String(ctx.store.ordersOfCustomer(c.id).length),
     amountSpent: (c: DevCustomer, _a, ctx) => money(amountSpentMinor(ctx, c), ctx.store.shop.currencyCode),
-    defaultAddress: (c: DevCustomer) =>
-      c.countryCode
-        ? {
-            id: gid("MailingAddress", `${c.id}?model_name=CustomerAddress`),
-            countryCodeV2: c.countryCode,
-            countryCode: c.countryCode,
-            country: null,
-            firstName: c.firstName,
-            lastName: c.lastName,
-            name: fullName(c),
-            phone: c.phone,
-            coordinatesValidated: false,
-            formatted: [],
-          }
-        : null,
+    defaultAddress: (c: DevCustomer, _a, ctx) => {
+      const address = customerAddress(ctx.store.shop.domain, c);
+      const countryCode = address?.countryCode ?? c.countryCode;
+      if (!countryCode) return null;
+      return mailingAddressView(gid("MailingAddress", `${c.id}?model_name=CustomerAddress`), address, {
+        firstName: c.firstName, lastName: c.lastName, phone: c.phone, countryCode,
+      });
+    },
     addresses: () => [],
     emailMarketingConsent: (c: DevCustomer) =>
       c.email
@@ -404,6 +420,18 @@ export const typeResolvers: ResolverMap = {
     phone: () => null,
     lineItems: (o: DevOrder, args, ctx, info) => connectionOf(ctx, info, o.lineItems, args),
     refunds: (o: DevOrder, args) => (args.first != null ? o.refunds.slice(0, args.first) : o.refunds),
+    shippingAddress: (o: DevOrder, _a, ctx) => {
+      const address = orderShippingAddress(ctx.store.shop.domain, o, o.customerId ? ctx.store.customer(o.customerId) : undefined);
+      return address ? mailingAddressView(gid("MailingAddress", `${o.id}1?model_name=Address`), address) : null;
+    },
+    billingAddress: (o: DevOrder, _a, ctx) => {
+      const address = orderBillingAddress(ctx.store.shop.domain, o, o.customerId ? ctx.store.customer(o.customerId) : undefined);
+      return address ? mailingAddressView(gid("MailingAddress", `${o.id}2?model_name=Address`), address) : null;
+    },
+    transactions: (o: DevOrder, args, ctx) => {
+      const all = orderTransactions(ctx, o);
+      return args.first != null ? all.slice(0, args.first) : all;
+    },
     metafield: () => null,
     metafields: () => toConnection([]),
   },
@@ -443,6 +471,14 @@ export const typeResolvers: ResolverMap = {
       ctx.store.order(rli.orderId)?.lineItems.find((li) => li.id === rli.lineItemId) ?? null,
     subtotalSet: (rli: DevRefundLineItem) => rli.subtotal,
     subtotal: (rli: DevRefundLineItem) => rli.subtotal.shopMoney.amount,
+    totalTaxSet: (rli: DevRefundLineItem) => {
+      if (!rli.totalTax) throw new NotImplementedError("RefundLineItem.totalTaxSet of a refund made without a tax split");
+      return rli.totalTax;
+    },
+    totalTax: (rli: DevRefundLineItem) => {
+      if (!rli.totalTax) throw new NotImplementedError("RefundLineItem.totalTax of a refund made without a tax split");
+      return rli.totalTax.shopMoney;
+    },
     priceSet: (rli: DevRefundLineItem & { orderId: string }, _a, ctx) =>
       ctx.store.order(rli.orderId)?.lineItems.find((li) => li.id === rli.lineItemId)?.originalUnitPrice ?? null,
     restockType: () => "NO_RESTOCK",
@@ -467,6 +503,55 @@ export const typeResolvers: ResolverMap = {
     displayName: (v: DevProductVariant, _a, ctx) => `${ctx.store.product(v.productId)?.title ?? ""} - ${v.title}`,
     metafield: () => null,
     metafields: () => toConnection([]),
+  },
+
+  MailingAddress: {
+    address1: protectedAddressField("address1"),
+    address2: protectedAddressField("address2"),
+    city: protectedAddressField("city"),
+    zip: protectedAddressField("zip"),
+    company: protectedAddressField("company"),
+    firstName: protectedAddressField("firstName"),
+    lastName: protectedAddressField("lastName"),
+    phone: protectedAddressField("phone"),
+    name: (a: MailingAddressView, _args, ctx) => {
+      requireProtectedCustomerData(ctx, "MailingAddress.name");
+      return [a.firstName, a.lastName].filter(Boolean).join(" ") || null;
+    },
+    formatted: (a: MailingAddressView, _args, ctx) => {
+      requireProtectedCustomerData(ctx, "MailingAddress.formatted");
+      return [a.address1, a.address2, [a.city, a.provinceCode, a.zip].filter(Boolean).join(" "), a.country].filter((x): x is string => Boolean(x));
+    },
+  },
+
+  OrderTransaction: {
+    id: (t: TransactionView) => gid("OrderTransaction", t.id),
+    amountSet: (t: TransactionView) => t.amount,
+    amountV2: (t: TransactionView) => t.amount.presentmentMoney,
+    amount: (t: TransactionView) => t.amount.presentmentMoney.amount,
+    formattedGateway: (t: TransactionView) => (t.gateway === "paypal" ? "PayPal Express Checkout" : "Shopify Payments"),
+    paymentDetails: (t: TransactionView) => (t.card ? tagType({ card: t.card }, "CardPaymentDetails") : null),
+    parentTransaction: () => null,
+    manualPaymentGateway: () => false,
+    errorCode: () => null,
+    order: (t: TransactionView, _a, ctx) => ctx.store.order(t.orderId) ?? null,
+  },
+
+  CardPaymentDetails: {
+    bin: (d: { card: DevCard }) => d.card.bin,
+    number: (d: { card: DevCard }) => `•••• •••• •••• ${d.card.last4}`,
+    expirationMonth: (d: { card: DevCard }) => d.card.expirationMonth,
+    expirationYear: (d: { card: DevCard }) => d.card.expirationYear,
+    company: (d: { card: DevCard }) => d.card.company,
+    wallet: (d: { card: DevCard }) => d.card.wallet,
+    paymentMethodName: (d: { card: DevCard }) => d.card.company.toLowerCase(),
+    // The cardholder's name is personal data, protected like a name on an address.
+    name: (d: { card: DevCard }, _a, ctx) => {
+      requireProtectedCustomerData(ctx, "CardPaymentDetails.name");
+      return d.card.name;
+    },
+    avsResultCode: () => "Y",
+    cvvResultCode: () => "M",
   },
 
   BulkOperation: {
@@ -589,6 +674,65 @@ function discountSummary(d: DevDiscountCode): string {
   if (!d.value) return d.title;
   const what = "percentage" in d.value ? `${Math.round(d.value.percentage * 100)}% off` : `${d.value.amount} off`;
   return d.items && d.items !== "all" ? `${what} selected products` : `${what} entire order`;
+}
+
+/** A MailingAddress: the model's address, or only a country when the record has no address. */
+type MailingAddressView = Omit<DevAddress, "address1" | "city" | "zip"> & {
+  id: string; address1: string | null; city: string | null; zip: string | null;
+  countryCodeV2: string; country: string | null; coordinatesValidated: boolean;
+};
+
+function mailingAddressView(
+  id: string,
+  address: DevAddress | null,
+  fallback?: { firstName: string | null; lastName: string | null; phone: string | null; countryCode: string },
+): MailingAddressView {
+  const base = address ?? {
+    firstName: fallback?.firstName ?? null, lastName: fallback?.lastName ?? null, company: null, address1: null, address2: null,
+    city: null, province: null, provinceCode: null, zip: null, countryCode: fallback?.countryCode ?? "US", phone: fallback?.phone ?? null,
+  };
+  return tagType({ ...base, phone: base.phone ?? fallback?.phone ?? null, id, countryCodeV2: base.countryCode, country: null, coordinatesValidated: false }, "MailingAddress");
+}
+
+/** Level-2 protected customer data (names, street, postal code, phone): ACCESS_DENIED for an unapproved app. */
+function protectedAddressField(field: keyof MailingAddressView): Resolver {
+  return (a: MailingAddressView, _args, ctx) => {
+    requireProtectedCustomerData(ctx, `MailingAddress.${field}`);
+    return a[field] ?? null;
+  };
+}
+
+interface TransactionView {
+  id: string;
+  orderId: string;
+  kind: "AUTHORIZATION" | "SALE" | "REFUND" | "VOID";
+  status: "SUCCESS";
+  gateway: string;
+  amount: MoneyBag;
+  createdAt: string;
+  processedAt: string;
+  test: boolean;
+  card: DevCard | null;
+}
+
+/**
+ * An order's payment transactions, from its state: a sale (or an
+ * authorization while authorized; authorization and void when voided), and a
+ * refund per refund. Paid with the order's card (dev-store/generator/addresses.ts);
+ * PayPal payers' transactions carry no card details.
+ */
+function orderTransactions(ctx: ResolverContext, o: DevOrder): TransactionView[] {
+  if (o.financialStatus === "PENDING") return [];
+  const card = orderCard(ctx.store.shop.domain, o, o.customerId ? ctx.store.customer(o.customerId) : undefined);
+  const gateway = card ? "shopify_payments" : "paypal";
+  const at = (k: number, kind: TransactionView["kind"], amount: MoneyBag, when: string): TransactionView => ({
+    id: `${o.id}${String(k).padStart(2, "0")}`, orderId: o.id, kind, status: "SUCCESS", gateway, amount, createdAt: when, processedAt: when, test: o.test, card,
+  });
+  const first = o.financialStatus === "AUTHORIZED" || o.financialStatus === "VOIDED" ? "AUTHORIZATION" : "SALE";
+  const out = [at(0, first, o.totalPrice, o.processedAt)];
+  if (o.financialStatus === "VOIDED") out.push(at(1, "VOID", o.totalPrice, o.cancelledAt ?? o.updatedAt));
+  o.refunds.forEach((r, i) => out.push(at(10 + i, "REFUND", r.totalRefunded, r.createdAt)));
+  return out;
 }
 
 function nodeOfType(ctx: ResolverContext, id: string, type: string): object | null {

@@ -3,11 +3,12 @@
  * answered 503 with Retry-After before anything is applied; Shopify's
  * redelivery of the same payload is then applied once.
  */
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fixture from "../fixtures/orders-create.json";
 import { startAppServer, type RouteAction, type TestAppServer } from "../helpers/app-server";
 import { TEST_API_KEY, TEST_API_SECRET } from "../helpers/dev-store";
+import { postSignedWebhook } from "../helpers/signed-webhook";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
 
 const SHOP = "admission.myshopify.com";
@@ -32,23 +33,7 @@ afterAll(async () => {
   await db?.cleanup();
 });
 
-function deliver(payload: unknown, eventId: string) {
-  const body = JSON.stringify(payload);
-  return fetch(`${app.url}/webhooks/orders`, {
-    method: "POST",
-    body,
-    headers: {
-      "Content-Type": "application/json",
-      "X-Shopify-Topic": "orders/create",
-      "X-Shopify-Hmac-Sha256": createHmac("sha256", TEST_API_SECRET).update(body).digest("base64"),
-      "X-Shopify-Shop-Domain": SHOP,
-      "X-Shopify-API-Version": "2026-10",
-      "X-Shopify-Webhook-Id": eventId,
-      "X-Shopify-Event-Id": eventId,
-      "X-Shopify-Triggered-At": new Date().toISOString(),
-    },
-  });
-}
+const deliver = (payload: unknown, eventId: string) => postSignedWebhook(`${app.url}/webhooks/orders`, { shop: SHOP, topic: "orders/create", payload, eventId });
 
 describe("webhook admission", () => {
   it("GIVEN the limit is reached and the queue is full WHEN an order arrives THEN 503 with Retry-After and nothing stored; the redelivery is stored once", async () => {
