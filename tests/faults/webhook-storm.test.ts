@@ -30,10 +30,12 @@ let app: AppProcess | undefined;
 const touched = { orders: new Set<string>(), createdCustomers: new Set<string>() };
 
 /**
- * Known gap, reported, not ours to fix: the dev store's refunds/create and
- * order payloads carry no `total_tax_set` on refund lines (Shopify's do), so
- * webhooks alone store refunds without their tax until reconciliation reads
- * the refund from the Admin API. Everything else must equal the shop at once.
+ * Known gap, reported: refund lines now carry their tax, but the dev store's
+ * refunds/create and order payloads still leave out a refund's shipping
+ * (Shopify's carries it as an order adjustment and in `refund_shipping_lines`), so
+ * webhooks alone store such refunds short by the shipping (5.99 here) until
+ * reconciliation reads the refund from the Admin API. Everything else must
+ * equal the shop at once.
  */
 /** What an overloaded database answers: Prisma's interactive-transaction limits (maxWait 2 s, timeout 5 s by default). */
 const TRANSIENT = /Transaction already closed|Unable to start a transaction|Transaction API error|expired transaction/i;
