@@ -167,7 +167,7 @@ describe.runIf(testPostgresUrl() !== undefined)(
       }
     };
 
-    it("processes every job exactly once, one per shop at a time, and survives SIGKILL of one", async () => {
+    it("completes every job once (the killed worker's last ones may run again), one per shop at a time, and survives SIGKILL of one", async () => {
       const q = new JobQueue({ db: db.prisma, provider: "postgresql", queues: { "test.record": { handler: async () => {} } } });
       const a = startWorker("a");
       const b = startWorker("b");
@@ -184,7 +184,14 @@ describe.runIf(testPostgresUrl() !== undefined)(
       });
       const ended = records.filter((r) => r.kind === "end").map((r) => r.id);
       expect(new Set(ended).size).toBe(120); // every job finished
-      expect(ended.length).toBe(120); // and none finished twice
+      // None finished twice, but for at-least-once's one window: the killed worker wrote "end" and
+      // died before committing the completion, so the other ran the job again after its lease.
+      // That can only be one of the killed worker's (at most 3, its concurrency) last jobs.
+      const endedByA = new Set(lines(a.file).filter((l) => l.startsWith("end")).map((l) => l.split(" ")[1]));
+      const twice = [...new Set(ended.filter((id, i) => ended.indexOf(id) !== i))];
+      expect(twice.every((id) => endedByA.has(id))).toBe(true);
+      expect(twice.length).toBeLessThanOrEqual(3);
+      expect(ended.length).toBe(120 + twice.length);
       expect(new Set(lines(b.file).filter((l) => l.startsWith("end")).map((l) => l.split(" ")[1])).size).toBeGreaterThan(10);
       // One job per shop at a time across both processes (a killed worker's unfinished job aside).
       const finishedIds = new Set(ended);
