@@ -732,6 +732,17 @@ export class DevStore {
     };
   }
 
+  /** Runs `act` and returns what it returned with the events the store emitted meanwhile (they are still delivered as usual). */
+  capture<T>(act: () => T): { result: T; events: StoreEvent[] } {
+    const events: StoreEvent[] = [];
+    const off = this.on((e) => events.push(e));
+    try {
+      return { result: act(), events };
+    } finally {
+      off();
+    }
+  }
+
   /**
    * Deterministic random activity: repeat and first orders, guest checkouts, payments,
    * refunds, cancellations, sign-ups and customer updates. Runs actions until at least

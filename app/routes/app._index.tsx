@@ -30,9 +30,10 @@ import { authenticate } from "~/shopify.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const deps = { db: prisma, dialect: appDatabaseDialect() };
-  const [sync, insights, loyalty] = await Promise.all([syncStatus(session.shop, deps), dashboardInsights(session.shop, deps), loyaltyOverview(session.shop, deps)]);
-  // The monitors' open alerts (app/services/monitors.server.ts): a small indexed read.
-  const monitorAlerts = await openMetricAlerts(session.shop, { db: prisma });
+  // The monitors' open alerts (app/services/monitors.server.ts): a small indexed read, alongside the others.
+  const [sync, insights, loyalty, monitorAlerts] = await Promise.all([
+    syncStatus(session.shop, deps), dashboardInsights(session.shop, deps), loyaltyOverview(session.shop, deps), openMetricAlerts(session.shop, { db: prisma }),
+  ]);
   // The theme editor with Evergreen's app embed (extensions/evergreen-theme/blocks/launcher.liquid) ready to switch on.
   const embedUrl = `https://${session.shop}/admin/themes/current/editor?context=apps&activateAppId=${env().SHOPIFY_API_KEY}/launcher`;
   // Retention reads every purchase history (memoised per intelligence pass): streamed, so the page does not wait for it.

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { DESKTOP_CHROME_UA, startAdminApp, type AdminApp } from "../helpers/admin-app";
 import { VITALS_INIT_SCRIPT, formatVitals, type Vitals } from "./web-vitals";
-import { openAdminPage, readVitals, screenshot, type Opened } from "./browser-pages";
+import { expectNoPageErrors, measurePage, openAdminPage, screenshot, type Opened } from "./browser-pages";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -29,29 +29,7 @@ const measured: { page: string; vitals: Vitals }[] = [];
 const open = (pathname: string, options: { locale?: string; search?: Record<string, string> } = {}): Promise<Opened> =>
   openAdminPage(context, app, pathname, options, { gotoMs: 30_000, idleMs: 60_000 });
 
-/** Screenshot, then the interaction whose latency is INP, then the numbers. */
-async function measure(name: string, opened: Opened, interact: (page: Page) => Promise<void>): Promise<Vitals> {
-  const { page } = opened;
-  await page.waitForTimeout(400); // late shifts and the last LCP candidate
-  await screenshot(page, name);
-  await interact(page);
-  await page.waitForTimeout(300);
-  const vitals = await readVitals(page);
-  measured.push({ page: name, vitals });
-  process.stdout.write(`[web vitals] ${name.padEnd(16)} ${formatVitals(vitals)}\n`);
-  // Sanity bounds only (targets: LCP 2.5 s, CLS 0.1, INP 200 ms).
-  expect(vitals.lcpMs ?? 0).toBeLessThan(10_000);
-  expect(vitals.cls).toBeLessThan(0.5);
-  expect(vitals.inpMs ?? 0).toBeLessThan(2_000);
-  return vitals;
-}
-
-function expectNoPageErrors(opened: Opened, options: { invalidFormsSubmitted?: boolean } = {}) {
-  // Browser-side errors would be a broken page; the failed favicon fetch is not ours. A form
-  // submitted with bad values on purpose answers 400, which the browser logs as a failed load.
-  const expected = (e: string) => /favicon/i.test(e) || (options.invalidFormsSubmitted === true && /status of 400 \(Bad Request\)/.test(e));
-  expect(opened.errors.filter((e) => !expected(e))).toEqual([]);
-}
+const measure = (name: string, opened: Opened, interact: (page: Page) => Promise<void>) => measurePage(measured, name, opened, interact);
 
 async function largestLayer(): Promise<{ layerId: string; customers: number }> {
   const groups = await app.db.prisma.customerInsight.groupBy({ by: ["layerId"], where: { shopDomain: app.shop }, _count: { _all: true } });

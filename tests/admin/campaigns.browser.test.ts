@@ -17,7 +17,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { dialectOf } from "~/db/adapter.server";
 import { DESKTOP_CHROME_UA, startAdminApp, type AdminApp } from "../helpers/admin-app";
 import { VITALS_INIT_SCRIPT, formatVitals, type Vitals } from "./web-vitals";
-import { openAdminPage, readVitals, screenshot, SCREENSHOTS, type Opened } from "./browser-pages";
+import { expectNoPageErrors, measurePage, openAdminPage, screenshot, SCREENSHOTS, type Opened } from "./browser-pages";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -33,26 +33,7 @@ let audience: number;
 const open = (pathname: string, options: { locale?: string; search?: Record<string, string> } = {}): Promise<Opened> =>
   openAdminPage(context, app, pathname, options, { gotoMs: 90_000, idleMs: 20_000 });
 
-/** Screenshot, then the interaction whose latency is INP, then the numbers. */
-async function measure(name: string, opened: Opened, interact: (page: Page) => Promise<void>): Promise<Vitals> {
-  const { page } = opened;
-  await page.waitForTimeout(400);
-  await screenshot(page, name);
-  await interact(page);
-  await page.waitForTimeout(300);
-  const vitals = await readVitals(page);
-  measured.push({ page: name, vitals });
-  process.stdout.write(`[web vitals] ${name.padEnd(20)} ${formatVitals(vitals)}\n`);
-  expect(vitals.lcpMs ?? 0).toBeLessThan(10_000);
-  expect(vitals.cls).toBeLessThan(0.5);
-  expect(vitals.inpMs ?? 0).toBeLessThan(2_000);
-  return vitals;
-}
-
-function expectNoPageErrors(opened: Opened, options: { invalidFormsSubmitted?: boolean } = {}) {
-  const expected = (e: string) => /favicon/i.test(e) || (options.invalidFormsSubmitted === true && /status of 400 \(Bad Request\)/.test(e));
-  expect(opened.errors.filter((e) => !expected(e))).toEqual([]);
-}
+const measure = (name: string, opened: Opened, interact: (page: Page) => Promise<void>) => measurePage(measured, name, opened, interact);
 
 describe.runIf(haveChromium)("campaigns and alerts in headless Chromium", () => {
   beforeAll(async () => {

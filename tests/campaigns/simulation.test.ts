@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulateCampaignResponses } from "../../dev-store/campaign-simulation";
 import { gid } from "../../dev-store/model";
 import { compareProportions, placeCustomer, sequentialConversionTest } from "~/domain/campaigns";
-import type { StoreEvent } from "../../dev-store/store";
 import { startTestDevStore, type TestDevStore } from "../helpers/dev-store";
 
 let dev: TestDevStore;
@@ -38,12 +37,9 @@ describe("simulated responses", () => {
     dev.store.receiveFlowTrigger("evergreen-campaign-step-due", { campaign_id: "c-2", customer_id: Number(ids[31]) });
     for (const id of tagged) dev.store.addTags(gid("Customer", id), ["spring-back"]);
 
-    const events: StoreEvent[] = [];
-    const off = dev.store.on((e) => events.push(e));
-    const summary = simulateCampaignResponses(dev.store, {
+    const { result: summary, events } = dev.store.capture(() => simulateCampaignResponses(dev.store, {
       campaignId: "c-1", customerIds: ids.map((id) => gid("Customer", id)), baselineRate: 0, treatedRate: 1, codeTitlePrefix: "Spring back: ", tag: "spring-back",
-    });
-    off();
+    }));
     expect(summary).toMatchObject({ decided: 60, treated: 25, untreated: 35, orders: { treated: 25, untreated: 0 }, codesUsed: 10 });
     const buyers = summary.orderIds.map((o) => dev.store.order(o.split("/").pop()!)!);
     expect(buyers.map((o) => o.customerId).sort()).toEqual([...flowOnly, ...withCode, ...tagged].sort());

@@ -3,7 +3,7 @@
  */
 import { createDevStoreServer, type DevStoreServer, type DevStoreServerOptions } from "../../dev-store/server";
 import { generateShop } from "../../dev-store/generator";
-import { DevStore, type StoreEvent } from "../../dev-store/store";
+import { DevStore } from "../../dev-store/store";
 import type { SqlDialect } from "~/db/adapter.server";
 import { applyShopWebhook } from "~/services/shop-webhooks.server";
 
@@ -43,13 +43,7 @@ export async function applyStoreEvents(
   deps: { db: Parameters<typeof applyShopWebhook>[1]["db"]; dialect: SqlDialect },
   act: () => void,
 ): Promise<void> {
-  const events: StoreEvent[] = [];
-  const off = devStore.store.on((e) => events.push(e));
-  try {
-    act();
-  } finally {
-    off();
-  }
+  const { events } = devStore.store.capture(act);
   for (const [i, e] of events.entries()) {
     await applyShopWebhook(
       { shopDomain: devStore.shop, topic: e.topic, webhookId: `test-${e.occurredAt}-${i}-${e.topic}`, triggeredAt: e.occurredAt, payload: e.payload },

@@ -34,16 +34,7 @@ beforeAll(async () => {
 afterAll(() => db?.cleanup());
 
 /** Runs `act` and returns what the store emitted, undelivered. */
-function emitted(act: () => void): StoreEvent[] {
-  const events: StoreEvent[] = [];
-  const off = store.on((e) => events.push(e));
-  try {
-    act();
-  } finally {
-    off();
-  }
-  return events;
-}
+const emitted = (act: () => void): StoreEvent[] => store.capture(act).events;
 
 async function deliver(e: StoreEvent, payload: unknown = e.payload) {
   const webhookId = `w${++delivered}`;

@@ -12,7 +12,6 @@ import { createTestDatabase, type TestDatabase } from "../setup/test-db";
 import { startTestDevStore, type TestDevStore } from "../helpers/dev-store";
 import { manualClock } from "./helpers";
 import { gid, type DevAddress, type DevCard } from "../../dev-store/model";
-import type { StoreEvent } from "../../dev-store/store";
 import { dialectOf } from "~/db/adapter.server";
 import { upsertProgram } from "~/db/loyalty-program.server";
 import { logger } from "~/logger.server";
@@ -69,13 +68,7 @@ async function world(seed: number, options: { protectedCustomerData?: boolean } 
   await upsertProgram(db.prisma, dev.shop);
   let delivery = 0;
   const live = async (act: () => void, signals = deps.signals) => {
-    const events: StoreEvent[] = [];
-    const off = dev.store.on((e) => events.push(e));
-    try {
-      act();
-    } finally {
-      off();
-    }
+    const { events } = dev.store.capture(act);
     for (const e of events) {
       const webhookId = `${seed}-${++delivery}`;
       await applyShopWebhook({ shopDomain: dev.shop, topic: e.topic, webhookId, eventId: webhookId, triggeredAt: e.occurredAt, payload: e.payload }, { db: db.prisma, dialect: dialectOf(db.url), now: clock.now });

@@ -51,16 +51,7 @@ beforeEach(async () => {
 });
 afterEach(() => db?.cleanup());
 
-function emitted(act: () => void): StoreEvent[] {
-  const events: StoreEvent[] = [];
-  const off = store.on((e) => events.push(e));
-  try {
-    act();
-  } finally {
-    off();
-  }
-  return events;
-}
+const emitted = (act: () => void): StoreEvent[] => store.capture(act).events;
 
 /** One webhook delivery as the route runs it; `webhookId` repeated: Shopify's redelivery of the same event. */
 async function deliver(e: StoreEvent, webhookId = `w${++delivery}`) {
