@@ -23,7 +23,9 @@
  *   note_attributes.
  * - refunds/create -> {@link refundPayload}: id, admin_graphql_api_id, order_id, created_at,
  *   processed_at, note, restock, user_id, refund_line_items [{id, line_item_id, quantity,
- *   restock_type, location_id, subtotal, subtotal_set, line_item}], transactions [{id,
+ *   restock_type, location_id, subtotal, subtotal_set, total_tax, total_tax_set, line_item}],
+ *   refund_shipping_lines [{id, shipping_line_id, subtotal_amount_set, tax_amount_set,
+ *   shipping_line}] (one when the refund returned shipping), transactions [{id,
  *   admin_graphql_api_id, order_id, kind: "refund", status: "success", gateway, amount,
  *   currency, created_at, processed_at, parent_id, test}], order_adjustments, duties.
  * - customers/create, customers/update -> {@link customerPayload}: id, admin_graphql_api_id,
@@ -42,9 +44,6 @@
  *   customers/email_marketing_consent_update, order stats -> customers/purchasing_summary). Pass
  *   `{ includeRemovedFields: true }` to get tags and email_marketing_consent in the old shape
  *   for code written against older versions; the app on 2026 versions must not rely on them.
- * - Refund `refund_shipping_lines`: the model does not split a refund's shipping out (the
- *   order's current_* totals do account for it). Refund lines do carry their share of the
- *   refund's tax (`total_tax`, `total_tax_set`), as Shopify's do.
  * - client_details, browser_ip, landing_site, checkout tokens, payment_details (deprecated),
  *   fulfillments' contents, duties, payment_terms: the model has no data for them.
  * Addresses (customer default_address, order shipping_address / billing_address) come from
@@ -55,7 +54,7 @@ import { bagMinor, formatMinor } from "./money";
 import { gid, isGiftCardProduct } from "./model";
 import type { DevAddress, DevCustomer, DevDiscountCode, DevLineItem, DevOrder, DevProduct, DevRefund, DevShop, MoneyBag } from "./model";
 import { customerAddress, orderBillingAddress, orderShippingAddress } from "./generator/addresses";
-import { refundedParts } from "./generator/order-math";
+import { refundedParts, refundShipping } from "./generator/order-math";
 
 /** What the payload builders read from a store (DevStore satisfies it). */
 export interface PayloadStore {
@@ -260,6 +259,7 @@ export function refundPayload(refund: DevRefund, order: DevOrder, store: Payload
     total_duties_set: minorSet(order, 0, 0),
     order_adjustments: [],
     duties: [],
+    refund_shipping_lines: refundShippingLinesPayload(refund, order),
     refund_line_items: refund.refundLineItems.map((rli) => {
       const li = order.lineItems.find((l) => l.id === rli.lineItemId);
       return {
@@ -292,6 +292,40 @@ export function refundPayload(refund: DevRefund, order: DevOrder, store: Payload
       },
     ],
   };
+}
+
+/** The order's one shipping line (REST `shipping_lines[0]`); its id is derived from the order's. */
+function shippingLinePayload(order: DevOrder): Json {
+  return {
+    id: shippingLineId(order),
+    title: bagMinor(order.totalShipping).shopMinor === 0 ? "Free Shipping" : "Standard",
+    code: "standard",
+    source: "shopify",
+    price: order.totalShipping.shopMoney.amount,
+    price_set: moneySet(order.totalShipping),
+    discounted_price: order.totalShipping.shopMoney.amount,
+    discounted_price_set: moneySet(order.totalShipping),
+    tax_lines: [],
+  };
+}
+
+const shippingLineId = (order: DevOrder) => Number(order.id) + 30_000_000_000_000;
+
+/**
+ * A refund's `refund_shipping_lines`, as Shopify sends them: one entry when the
+ * refund returned shipping (the model's single shipping line), none otherwise.
+ */
+function refundShippingLinesPayload(refund: DevRefund, order: DevOrder): Json[] {
+  const shipping = refundShipping(refund);
+  if (shipping.shopMinor === 0 && shipping.presMinor === 0) return [];
+  return [{
+    // Stable and unique per refund, like the transaction's id below.
+    id: Number(refund.id) + 40_000_000_000_000,
+    shipping_line_id: shippingLineId(order),
+    subtotal_amount_set: minorSet(order, shipping.shopMinor, shipping.presMinor),
+    tax_amount_set: minorSet(order, 0, 0),
+    shipping_line: shippingLinePayload(order),
+  }];
 }
 
 /** The orders/* body (REST Order) for `order` as it is now. */
@@ -379,19 +413,7 @@ export function orderPayload(order: DevOrder, store: PayloadStore): Json {
         target_type: known?.kind === "free_shipping" ? "shipping_line" : "line_item",
       };
     }),
-    shipping_lines: [
-      {
-        id: Number(order.id) + 30_000_000_000_000,
-        title: bagMinor(order.totalShipping).shopMinor === 0 ? "Free Shipping" : "Standard",
-        code: "standard",
-        source: "shopify",
-        price: order.totalShipping.shopMoney.amount,
-        price_set: moneySet(order.totalShipping),
-        discounted_price: order.totalShipping.shopMoney.amount,
-        discounted_price_set: moneySet(order.totalShipping),
-        tax_lines: [],
-      },
-    ],
+    shipping_lines: [shippingLinePayload(order)],
     tax_lines: tax.shopMinor > 0 ? [
       { title: "Tax", rate: taxRateBasisPoints / 10_000, price: order.totalTax.shopMoney.amount, price_set: moneySet(order.totalTax) },
     ] : [],

@@ -235,16 +235,20 @@ export class SyncRepository {
     return rows[0]?.currencyCode ?? null;
   }
 
-  /** Refunds are only ever added in Shopify: upsert, never delete. */
+  /**
+   * Refunds are only ever added in Shopify: upsert, never delete. A source
+   * without the goods part (the Admin API's bulk export) keeps what a webhook stored.
+   */
   async upsertRefunds(shopDomain: string, refunds: RefundRecord[]): Promise<void> {
     await this.upsert(
       {
         table: "Refund",
-        columns: ["shopDomain", "refundGid", "orderGid", "note", "totalMinor", "currencyCode", "shopifyCreatedAt"],
+        columns: ["shopDomain", "refundGid", "orderGid", "note", "totalMinor", "goodsMinor", "currencyCode", "shopifyCreatedAt"],
         key: ["shopDomain", "refundGid"],
+        keepWhenNull: ["goodsMinor"],
       },
       dedupeNewest(refunds, (r) => r.refundGid, (r) => r.createdAt).map((r) => [
-        shopDomain, r.refundGid, r.orderGid, r.note, r.totalMinor, r.currencyCode, r.createdAt,
+        shopDomain, r.refundGid, r.orderGid, r.note, r.totalMinor, r.goodsMinor, r.currencyCode, r.createdAt,
       ]),
     );
   }

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_LAYER_NAMES_ZH, en, zhCN, type MessageKey, type Messages } from "./messages";
 import type { AppLocale } from "./locale";
+import { currencyExponent } from "~/domain/sync/money";
 
 const CATALOGUES: Record<AppLocale, Messages> = { en, "zh-CN": zhCN };
 
@@ -16,10 +17,12 @@ export function translate(locale: AppLocale, key: MessageKey, vars?: Vars): stri
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
-/** Digits after the decimal point of a currency (JPY 0, USD 2): minor units ↔ what a merchant types. */
-export function currencyDigits(currencyCode: string): number {
-  return new Intl.NumberFormat("en", { style: "currency", currency: currencyCode }).resolvedOptions().maximumFractionDigits ?? 2;
-}
+/**
+ * Digits after the decimal point of a currency (JPY 0, USD 2): minor units ↔ what a merchant types.
+ * The money module's ISO 4217 exponent, the one amounts are stored in (Intl's display digits differ:
+ * HUF, IDR, COP and others show 0 decimals but are stored in hundredths).
+ */
+export { currencyExponent as currencyDigits } from "~/domain/sync/money";
 
 export interface Formatter {
   locale: AppLocale;
@@ -60,8 +63,8 @@ export function formatter(locale: AppLocale): Formatter {
         f = new Intl.NumberFormat(locale, { style: "currency", currency: currencyCode });
         moneyFormats.set(currencyCode, f);
       }
-      const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
-      return f.format(minor / 10 ** digits);
+      // Stored minor units follow ISO 4217 (the money module); Intl only decides how many decimals to show.
+      return f.format(minor / 10 ** currencyExponent(currencyCode));
     },
     date: (iso) => (iso ? dateFormat.format(new Date(iso)) : none),
     dateTime: (iso) => (iso ? dateTimeFormat.format(new Date(iso)) : none),

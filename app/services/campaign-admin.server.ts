@@ -25,7 +25,7 @@ import {
 import { DEFAULT_LAYERS, LIFECYCLE_STAGES } from "~/domain/segments";
 import type { Campaign, PrismaClient } from "~/generated/prisma/client";
 import type { MessageKey } from "~/i18n/messages";
-import { currencyDigits } from "~/i18n/translate";
+import { currencyExponent } from "~/domain/sync/money";
 import {
   campaignResults,
   CampaignNotFoundError,
@@ -394,7 +394,7 @@ export function definitionFromForm(form: FormData, currencyCode: string): { defi
   const holdoutPct = number("holdoutPct");
   const rolloutPct = number("rolloutPct");
   const pointValue = number("pointValue", { optional: true });
-  const scale = 10 ** currencyDigits(currencyCode);
+  const scale = 10 ** currencyExponent(currencyCode);
   const base = withDefaults({ name: "", audience: {}, actions: [], trigger: { kind: "once" } });
   const tiers = text("tiers").split(",").map((t) => t.trim()).filter(Boolean);
   const birthdayWithinDays = number("birthdayWithinDays", { optional: true });

@@ -154,8 +154,8 @@ export async function getBalance(
 async function loadOrderSnapshot(db: LedgerTx | PrismaClient, shopDomain: string, orderGid: string): Promise<OrderSnapshot | null> {
   const order = await db.order.findUnique({ where: { shopDomain_orderGid: { shopDomain, orderGid } } });
   if (!order || order.deletedAt) return null;
-  const refunds = await db.refund.aggregate({ where: { shopDomain, orderGid }, _sum: { totalMinor: true } });
-  const refundedRows = refunds._sum.totalMinor ?? 0n;
+  const refunds = await db.refund.findMany({ where: { shopDomain, orderGid }, select: { totalMinor: true, goodsMinor: true } });
+  const refundedRows = refunds.reduce((sum, r) => sum + r.totalMinor, 0n);
   const giftCards = await db.orderLineItem.aggregate({ where: { shopDomain, orderGid, isGiftCard: true }, _sum: { discountedTotalMinor: true } });
   return {
     orderGid,
@@ -167,6 +167,8 @@ async function loadOrderSnapshot(db: LedgerTx | PrismaClient, shopDomain: string
     totalPriceMinor: order.totalPriceMinor,
     // refunds/create adds a Refund row before the order's next update carries it: take whichever knows more.
     refundedMinor: refundedRows > order.totalRefundedMinor ? refundedRows : order.totalRefundedMinor,
+    // Points come back on the goods each refund returned (domain/loyalty/order-points.ts).
+    refunds,
     cancelledAt: order.cancelledAt,
     test: order.test,
     tags: order.tags ? order.tags.split(",") : [],

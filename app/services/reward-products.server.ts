@@ -6,7 +6,8 @@
  */
 import { shopCurrency } from "~/db/admin-queries.server";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { currencyDigits } from "~/i18n/translate";
+import { InvalidAmountError, toMinorUnits } from "~/domain/sync/money";
+import { logger } from "~/logger.server";
 import { offlineAdminClient } from "~/shopify/offline-client.server";
 import type { AdminClient } from "~/shopify/admin-client.server";
 import { RewardVariant, RewardVariantSearch } from "~/shopify/operations/reward-products";
@@ -36,11 +37,12 @@ export function isVariantGid(value: string): boolean {
   return VARIANT_GID.test(value);
 }
 
-/** Shopify's Money string ("12.50") in minor units of the shop currency. */
+/**
+ * Shopify's Money string ("12.50") in minor units of the shop currency, exactly.
+ * @throws InvalidAmountError for more decimals than the currency has (never rounded: a reward must not cover a made-up price).
+ */
 export function priceMinorOf(price: string, currencyCode: string): number {
-  const digits = currencyDigits(currencyCode);
-  const [whole, fraction = ""] = price.split(".");
-  return Number(whole) * 10 ** digits + Number((fraction + "0".repeat(digits)).slice(0, digits) || "0");
+  return Number(toMinorUnits(price, currencyCode));
 }
 
 function view(v: RewardVariantFieldsFragment, currencyCode: string): RewardVariantView {
@@ -48,6 +50,19 @@ function view(v: RewardVariantFieldsFragment, currencyCode: string): RewardVaria
     variantGid: v.id, displayName: v.displayName, productTitle: v.product.title, sku: v.sku ?? null,
     priceMinor: priceMinorOf(String(v.price), currencyCode), active: v.product.status === "ACTIVE",
   };
+}
+
+/** The picker's rows: a variant whose price cannot be read exactly is left out (logged), not the whole search. */
+function views(variants: RewardVariantFieldsFragment[], currencyCode: string): RewardVariantView[] {
+  return variants.flatMap((v) => {
+    try {
+      return [view(v, currencyCode)];
+    } catch (error) {
+      if (!(error instanceof InvalidAmountError)) throw error;
+      logger.warn("reward picker: variant price unreadable", { variantGid: v.id, error: error.message });
+      return [];
+    }
+  });
 }
 
 /**
@@ -61,7 +76,7 @@ export function rewardVariantsPort(client: Pick<AdminClient, "request">, currenc
       const terms = query.slice(0, MAX_VARIANT_QUERY_LENGTH).split(/\s+/).map((t) => t.replace(/["\\:()]/g, "")).filter(Boolean);
       if (terms.length === 0) return [];
       const data = await client.request(RewardVariantSearch, { query: terms.map((t) => `"${t}"`).join(" "), first: 10 });
-      return data.productVariants.nodes.map((v) => view(v, currencyCode));
+      return views(data.productVariants.nodes, currencyCode);
     },
     async variant(variantGid) {
       if (!isVariantGid(variantGid)) return null;

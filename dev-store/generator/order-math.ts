@@ -316,6 +316,25 @@ export function applyRefund(
 }
 
 /**
+ * The shipping one refund returned (Shopify's `refund_shipping_lines` /
+ * `Refund.refundShippingLines`): what its total holds beyond its lines and their
+ * tax. Only a refund of "all" returns shipping, and the model taxes goods only,
+ * so refunded shipping carries no tax.
+ */
+export function refundShipping(refund: DevRefund): { shopMinor: number; presMinor: number } {
+  const total = bagMinor(refund.totalRefunded);
+  let shopMinor = total.shopMinor;
+  let presMinor = total.presentmentMinor;
+  for (const rli of refund.refundLineItems) {
+    const subtotal = bagMinor(rli.subtotal);
+    const tax = rli.totalTax ? bagMinor(rli.totalTax) : { shopMinor: 0, presentmentMinor: 0 };
+    shopMinor -= subtotal.shopMinor + tax.shopMinor;
+    presMinor -= subtotal.presentmentMinor + tax.presentmentMinor;
+  }
+  return { shopMinor, presMinor };
+}
+
+/**
  * Splits what an order's refunds returned into lines, tax and shipping (the
  * same arithmetic as {@link computeRefund}), for `current_*` totals in payloads.
  */

@@ -28,6 +28,7 @@ import { byNumericId, paginate, toConnection, type ConnectionArgs } from "./conn
 import type { ResolverContext } from "./context";
 import { requireProtectedCustomerData, requireScope } from "./scopes";
 import { customerAddress, orderBillingAddress, orderCard, orderShippingAddress } from "../generator/addresses";
+import { refundedParts, refundShipping } from "../generator/order-math";
 import { webPixelQueryResolvers } from "./web-pixels";
 
 export type Resolver = (source: any, args: any, ctx: ResolverContext, info: GraphQLResolveInfo) => unknown;
@@ -118,6 +119,46 @@ function bagDifference(a: MoneyBag, b: MoneyBag): MoneyBag {
     x.presentmentMinor - y.presentmentMinor,
     a.presentmentMoney.currencyCode,
   );
+}
+
+/** The order's one shipping line, as `ShippingLine` resolves it (ids derived from the order's, as in webhook payloads). */
+interface DevShippingLine {
+  id: string;
+  title: string;
+  code: string;
+  source: string;
+  originalPriceSet: MoneyBag;
+  discountedPriceSet: MoneyBag;
+}
+
+interface DevRefundShippingLine {
+  id: string;
+  shippingLine: DevShippingLine;
+  subtotalAmountSet: MoneyBag;
+  taxAmountSet: MoneyBag;
+}
+
+function shippingLineOf(order: DevOrder): DevShippingLine {
+  return {
+    id: String(Number(order.id) + 30_000_000_000_000),
+    title: bagMinor(order.totalShipping).shopMinor === 0 ? "Free Shipping" : "Standard",
+    code: "standard",
+    source: "shopify",
+    originalPriceSet: order.totalShipping,
+    discountedPriceSet: order.totalShipping,
+  };
+}
+
+/** A refund's refunded shipping: one line when it returned any (see refundShipping), none otherwise. */
+function refundShippingLinesOf(refund: DevRefund, order: DevOrder | undefined): DevRefundShippingLine[] {
+  const shipping = refundShipping(refund);
+  if (!order || (shipping.shopMinor === 0 && shipping.presMinor === 0)) return [];
+  return [{
+    id: String(Number(refund.id) + 40_000_000_000_000),
+    shippingLine: shippingLineOf(order),
+    subtotalAmountSet: moneyBag(shipping.shopMinor, order.currencyCode, shipping.presMinor, order.presentmentCurrencyCode),
+    taxAmountSet: zeroBag(order),
+  }];
 }
 
 function zeroBag(order: DevOrder): MoneyBag {
@@ -409,6 +450,10 @@ export const typeResolvers: ResolverMap = {
     totalTaxSet: (o: DevOrder) => o.totalTax,
     totalPriceSet: (o: DevOrder) => o.totalPrice,
     totalRefundedSet: (o: DevOrder) => o.totalRefunded,
+    totalRefundedShippingSet: (o: DevOrder) => {
+      const refunded = refundedParts(o);
+      return moneyBag(refunded.shippingShop, o.currencyCode, refunded.shippingPres, o.presentmentCurrencyCode);
+    },
     currentTotalPriceSet: (o: DevOrder) => bagDifference(o.totalPrice, o.totalRefunded),
     totalReceivedSet: (o: DevOrder) =>
       SPENDING_STATUSES.has(o.financialStatus) ? o.totalPrice : zeroBag(o),
@@ -463,6 +508,28 @@ export const typeResolvers: ResolverMap = {
         r.refundLineItems.map((rli) => Object.assign(Object.create(null), rli, { orderId: r.orderId })),
         args,
       ),
+    refundShippingLines: (r: DevRefund, args, ctx, info) => connectionOf(ctx, info, refundShippingLinesOf(r, ctx.store.order(r.orderId)), args),
+  },
+
+  RefundShippingLine: {
+    id: (l: DevRefundShippingLine) => gid("RefundShippingLine", l.id),
+  },
+
+  ShippingLine: {
+    id: (l: DevShippingLine) => gid("ShippingLine", l.id),
+    price: (l: DevShippingLine) => l.originalPriceSet.shopMoney.amount,
+    originalPrice: (l: DevShippingLine) => l.originalPriceSet.shopMoney,
+    discountedPrice: (l: DevShippingLine) => l.discountedPriceSet.shopMoney,
+    currentDiscountedPriceSet: (l: DevShippingLine) => l.discountedPriceSet,
+    custom: () => false,
+    isRemoved: () => false,
+    discountAllocations: () => [],
+    taxLines: () => [],
+    carrierIdentifier: () => null,
+    deliveryCategory: () => null,
+    phone: () => null,
+    requestedFulfillmentService: () => null,
+    shippingRateHandle: () => null,
   },
 
   RefundLineItem: {

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialectOf } from "~/db/adapter.server";
+import { InvalidAmountError } from "~/domain/sync/money";
 import { enableProgrammeWithDefaults, saveSettingsSection, type AdminDeps } from "~/services/admin-views.server";
 import { adjustPoints } from "~/services/points.server";
 import { priceMinorOf, rewardVariantsPort, searchRewardVariants, type RewardVariantsPort } from "~/services/reward-products.server";
@@ -73,11 +74,35 @@ describe("the variant search behind the fallback picker", () => {
     await expect(searchRewardVariants(down, "shirt")).resolves.toEqual({ query: "shirt", variants: [], error: "err.productLookup" });
   });
 
-  it("reads Shopify money strings exactly", () => {
+  it("reads Shopify money strings exactly, and refuses a price with more decimals than the currency has (never truncated)", () => {
     expect(priceMinorOf("12.5", "USD")).toBe(1250);
     expect(priceMinorOf("12.05", "USD")).toBe(1205);
+    expect(priceMinorOf("12.050", "USD")).toBe(1205);
     expect(priceMinorOf("1200", "JPY")).toBe(1200);
-    expect(priceMinorOf("0.999", "USD")).toBe(99);
+    expect(priceMinorOf("1500.00", "HUF")).toBe(150_000); // ISO 4217: hundredths, though HUF is shown without decimals
+    expect(priceMinorOf("1.234", "KWD")).toBe(1234);
+    expect(() => priceMinorOf("0.999", "USD")).toThrow(InvalidAmountError);
+    expect(() => priceMinorOf("1200.5", "JPY")).toThrow(/more than 0 decimal places/);
+  });
+
+  it("GIVEN a variant whose price has a third decimal THEN the search leaves it out, and saving it as a reward says why (no 500, nothing saved)", async () => {
+    const product = dev.store.products().filter((p) => p.status === "ACTIVE" && p.variants.length > 0 && Number(p.variants[0].price) > 0)[1];
+    const variant = product.variants[0];
+    const gid = `gid://shopify/ProductVariant/${variant.id}`;
+    const price = variant.price;
+    const words = product.title.split(/\s+/).slice(0, 2).join(" ");
+    expect((await searchRewardVariants(deps.variants, words)).variants.map((v) => v.variantGid)).toContain(gid);
+    variant.price = "12.345";
+    try {
+      const found = await searchRewardVariants(deps.variants, words);
+      expect(found.error).toBeNull();
+      expect(found.variants.map((v) => v.variantGid)).not.toContain(gid);
+      const result = await saveSettingsSection(dev.shop, "createReward", form({ title: "Odd price", kind: "free_product", pointsCost: "900", variantGid: gid }), deps);
+      expect(result).toEqual({ ok: false, errors: { variantGid: { key: "err.productPrice" } } });
+      expect(await db.prisma.loyaltyReward.count({ where: { shopDomain: dev.shop, title: "Odd price" } })).toBe(0);
+    } finally {
+      variant.price = price;
+    }
   });
 });
 

@@ -55,8 +55,9 @@ export function orderRecord(o: Partial<OrderRecord> & { orderGid: string }): Ord
   };
 }
 
-export function refundRecord(orderGid: string, refundId: string, totalMinor: bigint, createdAt: Date = T0): RefundRecord {
-  return { refundGid: `gid://shopify/Refund/${refundId}`, orderGid, note: null, totalMinor, currencyCode: "USD", createdAt };
+/** A refund; without `goodsMinor` its make-up is unknown (as from the bulk export) and points come back pro rata to its total. */
+export function refundRecord(orderGid: string, refundId: string, totalMinor: bigint, createdAt: Date = T0, goodsMinor: bigint | null = null): RefundRecord {
+  return { refundGid: `gid://shopify/Refund/${refundId}`, orderGid, note: null, totalMinor, goodsMinor, currencyCode: "USD", createdAt };
 }
 
 export function syncRepo(db: TestDatabase): SyncRepository {

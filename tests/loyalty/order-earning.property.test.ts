@@ -2,7 +2,8 @@
  * Property: whatever order, refund, cancel, edit, duplicate and out-of-order
  * webhook deliveries do, after every delivery each order's entries sum to
  * what a model computed from scratch says the order should hold (from the
- * newest version delivered and every refund seen), and the cached balances
+ * newest version delivered and every refund seen, on the goods each refund
+ * lists or, for one without its lines, pro rata), and the cached balances
  * equal the balances rebuilt from the ledger.
  */
 import fc from "fast-check";
@@ -29,7 +30,8 @@ beforeAll(async () => {
 });
 afterAll(() => db?.cleanup());
 
-type Change = { type: "pay" } | { type: "refund"; amount: number } | { type: "cancel" } | { type: "edit"; subtotal: number };
+/** A refund of `amount`; with `goodsKnown` it lists its lines (webhooks), else only its total (the bulk export). */
+type Change = { type: "pay" } | { type: "refund"; amount: number; goodsKnown: boolean } | { type: "cancel" } | { type: "edit"; subtotal: number };
 
 const orderSpec = fc.record({
   subtotal: fc.integer({ min: 0, max: 40_000 }),
@@ -37,7 +39,7 @@ const orderSpec = fc.record({
   changes: fc.array(
     fc.oneof(
       fc.constant<Change>({ type: "pay" }),
-      fc.integer({ min: 1, max: 50_000 }).map<Change>((amount) => ({ type: "refund", amount })),
+      fc.record({ amount: fc.integer({ min: 1, max: 50_000 }), goodsKnown: fc.boolean() }).map<Change>((r) => ({ type: "refund", ...r })),
       fc.constant<Change>({ type: "cancel" }),
       fc.integer({ min: 0, max: 40_000 }).map<Change>((subtotal) => ({ type: "edit", subtotal })),
     ),
@@ -75,7 +77,11 @@ function versionsOf(orderGid: string, customerGid: string, spec: { subtotal: num
       const remaining = total(Number(state.subtotal)) - refunded;
       if (remaining <= 0n) continue;
       const amount = BigInt(change.amount) < remaining ? BigInt(change.amount) : remaining;
-      const refund = refundRecord(orderGid, `${orderGid.split("/").pop()}${state.refunds.length}`, amount);
+      // Its goods: the share of the amount the goods make up (the rest is tax and shipping), at most the goods not yet refunded.
+      const goodsLeft = state.subtotal - state.refunds.reduce((s, r) => s + (r.goodsMinor ?? 0n), 0n);
+      const share = (amount * state.subtotal) / total(Number(state.subtotal));
+      const goods = share < goodsLeft ? share : goodsLeft > 0n ? goodsLeft : 0n;
+      const refund = refundRecord(orderGid, `${orderGid.split("/").pop()}${state.refunds.length}`, amount, T0, change.goodsKnown ? goods : null);
       refunds.push(refund);
       state = { ...state, refunds: [...state.refunds, refund], financialStatus: amount === remaining ? "REFUNDED" : "PARTIALLY_REFUNDED" };
     } else if (change.type === "cancel" && !state.cancelledAt) state = { ...state, cancelledAt: new Date(T0.getTime() + 86_400_000) };
@@ -87,13 +93,20 @@ function versionsOf(orderGid: string, customerGid: string, spec: { subtotal: num
 }
 
 /** The model: points an order holds, from scratch, from what has been delivered. */
-function modelPurchasePoints(held: OrderRecord, refundRows: Map<string, bigint>): number {
+function modelPurchasePoints(held: OrderRecord, refundRows: Map<string, RefundRecord>): number {
   if (held.cancelledAt || !["PAID", "PARTIALLY_REFUNDED"].includes(held.financialStatus ?? "")) return 0;
-  const refunded = [...refundRows.values()].reduce((s, v) => s + v, 0n);
-  const kept = held.totalPriceMinor - refunded;
-  if (held.totalPriceMinor <= 0n || kept <= 0n) return 0;
-  // 1 point per whole unit of goods, pro rata to what was kept of the total.
-  return Number((held.subtotalMinor * kept) / (held.totalPriceMinor * 100n));
+  const subtotal = held.subtotalMinor;
+  const total = held.totalPriceMinor;
+  if (total <= 0n || subtotal <= 0n) return 0;
+  // 1 point per whole unit of goods kept: goods a refund lists come off whole, a refund of unknown make-up pro rata to the total.
+  let goods = 0n;
+  let unknown = 0n;
+  for (const r of refundRows.values()) {
+    if (r.goodsMinor === null) unknown += r.totalMinor;
+    else goods += r.goodsMinor;
+  }
+  const kept = (subtotal - goods) * total - subtotal * unknown;
+  return kept <= 0n ? 0 : Number(kept / (total * 100n));
 }
 
 describe("order earning converges", () => {
@@ -118,12 +131,12 @@ describe("order earning converges", () => {
           const shuffled = events.map((e) => ({ e, k: stream.next().value as number })).sort((a, b) => a.k - b.k).map((x) => x.e);
 
           const held = new Map<number, OrderRecord>();
-          const refundRows = new Map<number, Map<string, bigint>>();
+          const refundRows = new Map<number, Map<string, RefundRecord>>();
           const firstOrderOf = { order: null as number | null };
           let step = 0;
           for (const event of shuffled) {
             const now = new Date(T0.getTime() + 3_600_000 + step++ * 1000);
-            const rows = refundRows.get(event.order) ?? new Map<string, bigint>();
+            const rows = refundRows.get(event.order) ?? new Map<string, RefundRecord>();
             refundRows.set(event.order, rows);
             let orderGid: string;
             if (event.kind === "order") {
@@ -132,12 +145,12 @@ describe("order earning converges", () => {
               const current = held.get(event.order);
               if (!current || event.version.updatedAt > current.updatedAt) {
                 held.set(event.order, event.version);
-                for (const r of event.version.refunds) rows.set(r.refundGid, r.totalMinor);
+                for (const r of event.version.refunds) rows.set(r.refundGid, r);
               }
             } else {
               orderGid = event.refund.orderGid;
               await repo.upsertRefunds(SHOP, [event.refund]);
-              rows.set(event.refund.refundGid, event.refund.totalMinor);
+              rows.set(event.refund.refundGid, event.refund);
             }
             await onOrderChanged(SHOP, orderGid, { db: db.prisma, now: () => now });
 

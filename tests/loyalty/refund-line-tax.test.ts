@@ -2,9 +2,9 @@
  * A partial refund reverses an order's points exactly, from the refunds/create
  * webhook alone: the dev store's refund lines carry their share of the tax
  * (`total_tax_set`, as Shopify's do), so the synced refund's total is the money
- * returned and the order's target is right before orders/updated arrives.
- * Before the dev store split tax per line, the refund alone under-counted and
- * the points lagged until the order update (or reconciliation).
+ * returned before orders/updated arrives. Points come back on the refunded
+ * goods (line subtotals), so they are right from the refund alone, even in the
+ * old payload shape without per-line tax.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialectOf } from "~/db/adapter.server";
@@ -58,12 +58,13 @@ async function paidOrder(email: string) {
   return store.order(orderId)!;
 }
 
-/** Points the order's goods earn with `refundedMinor` of its total refunded: 1 point per dollar, pro rata to the total kept. */
-function expectedPurchasePoints(order: ReturnType<DevStore["order"]> & object, refundedMinor: number): number {
-  const subtotal = bagMinor(order.subtotalPrice).shopMinor;
-  const total = bagMinor(order.totalPrice).shopMinor;
-  return Math.floor((subtotal * (total - refundedMinor)) / (total * 100));
+/** Points the order's goods earn with `refundedGoodsMinor` of them refunded: 1 point per dollar of goods kept. */
+function expectedPurchasePoints(order: ReturnType<DevStore["order"]> & object, refundedGoodsMinor: number): number {
+  return Math.floor((bagMinor(order.subtotalPrice).shopMinor - refundedGoodsMinor) / 100);
 }
+
+const refundedGoods = (refund: { refundLineItems: { subtotal: Parameters<typeof bagMinor>[0] }[] }) =>
+  refund.refundLineItems.reduce((sum, l) => sum + bagMinor(l.subtotal).shopMinor, 0);
 
 describe("refund lines carry their tax", () => {
   it("GIVEN a paid order WHEN a partial refund's refunds/create alone arrives THEN its points are reversed pro rata at once, and orders/updated changes nothing", async () => {
@@ -86,7 +87,8 @@ describe("refund lines carry their tax", () => {
 
     await deliver(refundEvent);
     const afterRefund = await purchasePoints(orderGid);
-    expect(afterRefund).toBe(expectedPurchasePoints(order, refundedMinor));
+    expect(afterRefund).toBe(expectedPurchasePoints(order, refundedGoods(order.refunds[0])));
+    expect((await db.prisma.refund.findFirst({ where: { shopDomain: shop, orderGid } }))?.totalMinor).toBe(BigInt(refundedMinor));
     expect(afterRefund).toBeLessThan(expectedPurchasePoints(order, 0));
 
     for (const e of events.filter((x) => x !== refundEvent)) await deliver(e);
@@ -95,7 +97,7 @@ describe("refund lines carry their tax", () => {
     expect(entries).toHaveLength(2); // the award and one reversal: nothing moved on the order update
   });
 
-  it("GIVEN the old payload shape without per-line tax THEN the refund alone under-counts and the points lag until the order update (what the split fixes)", async () => {
+  it("GIVEN the old payload shape without per-line tax THEN the stored refund is short by its tax until the order update, while the points, reversed on goods, are right at once", async () => {
     const order = await paidOrder("tax.lag@example.com");
     const orderGid = gid("Order", order.id);
     const events = emitted(() => store.refundOrder(order.id, [{ lineItemId: order.lineItems[0].id, quantity: 1 }]));
@@ -105,9 +107,14 @@ describe("refund lines carry their tax", () => {
       refund_line_items: ((refundEvent.payload as Json).refund_line_items as Json[]).map(({ total_tax: _t, total_tax_set: _s, ...line }) => line),
     };
     const refundedMinor = bagMinor(order.refunds[0].totalRefunded).shopMinor;
+    const goods = refundedGoods(order.refunds[0]);
     await deliver(refundEvent, withoutTax);
-    expect(await purchasePoints(orderGid)).toBeGreaterThan(expectedPurchasePoints(order, refundedMinor));
+    const stored = await db.prisma.refund.findFirst({ where: { shopDomain: shop, orderGid } });
+    expect(stored?.totalMinor).toBe(BigInt(goods));
+    expect(goods).toBeLessThan(refundedMinor);
+    expect(await purchasePoints(orderGid)).toBe(expectedPurchasePoints(order, goods));
     for (const e of events.filter((x) => x !== refundEvent)) await deliver(e);
-    expect(await purchasePoints(orderGid)).toBe(expectedPurchasePoints(order, refundedMinor));
+    expect((await db.prisma.order.findUnique({ where: { shopDomain_orderGid: { shopDomain: shop, orderGid } } }))?.totalRefundedMinor).toBe(BigInt(refundedMinor));
+    expect(await purchasePoints(orderGid)).toBe(expectedPurchasePoints(order, goods));
   });
 });

@@ -85,6 +85,34 @@ describe("refundFromWebhook", () => {
     expect([refund.orderGid, refund.currencyCode, refund.totalMinor]).toEqual(["gid://shopify/Order/9", "EUR", 450n]);
   });
 
+  it("counts refunded shipping and its tax from refund_shipping_lines, and keeps the goods apart (gift cards left out)", () => {
+    const refund = refundFromWebhook({
+      ...base,
+      refund_line_items: [
+        { subtotal_set: eur("20.00"), total_tax_set: eur("4.00"), line_item: { gift_card: false } },
+        { subtotal_set: eur("25.00"), total_tax_set: eur("0.00"), line_item: { gift_card: true } },
+        { subtotal_set: eur("3.50"), total_tax_set: eur("0.70") },
+      ],
+      refund_shipping_lines: [{ id: 5, shipping_line_id: 6, subtotal_amount_set: eur("5.99"), tax_amount_set: eur("1.20") }],
+    }, null, null);
+    expect(refund.totalMinor).toBe(2000n + 400n + 2500n + 350n + 70n + 599n + 120n);
+    expect(refund.goodsMinor).toBe(2000n + 350n);
+  });
+
+  it("reads shipping from shipping_refund adjustments only when there are no refund_shipping_lines (never twice)", () => {
+    const shippingLine = { subtotal_amount_set: eur("5.00"), tax_amount_set: null };
+    const adjustment = { kind: "shipping_refund", amount_set: eur("-5.00") };
+    const discrepancy = { kind: "refund_discrepancy", amount_set: eur("-0.01") };
+    expect(refundFromWebhook({ ...base, refund_shipping_lines: [shippingLine], order_adjustments: [adjustment] }, null, null).totalMinor).toBe(500n);
+    expect(refundFromWebhook({ ...base, refund_shipping_lines: [], order_adjustments: [adjustment, discrepancy] }, null, null).totalMinor).toBe(500n);
+    expect(refundFromWebhook({ ...base, order_adjustments: [adjustment] }, null, null)).toMatchObject({ totalMinor: 500n, goodsMinor: 0n });
+  });
+
+  it("refuses a refund shipping line with a bad amount", () => {
+    expect(() => refundFromWebhook({ ...base, refund_shipping_lines: [{ subtotal_amount_set: eur("5.999") }] }, null, null)).toThrow(/decimal places/);
+    expect(() => refundFromWebhook({ ...base, refund_shipping_lines: [{ subtotal_amount_set: "5.00" }] }, null, null)).toThrow(InvalidRecordError);
+  });
+
   it("falls back to the order's currency for a refund without amounts, and refuses when that is unknown too", () => {
     expect(refundFromWebhook(base, null, "JPY")).toMatchObject({ currencyCode: "JPY", totalMinor: 0n });
     expect(() => refundFromWebhook(base, null, null)).toThrow(/no amount names a currency/);

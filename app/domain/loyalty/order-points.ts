@@ -21,10 +21,24 @@ export interface OrderSnapshot {
   totalPriceMinor: bigint;
   /** Everything refunded so far (goods, shipping, taxes). */
   refundedMinor: bigint;
+  /**
+   * The order's refunds, when known, so points are reversed on the goods they
+   * returned ({@link keptEligibleMinor}). Absent: `refundedMinor` is reversed
+   * pro rata to the order's total.
+   */
+  refunds?: readonly RefundSnapshot[];
   cancelledAt: Date | null;
   test: boolean;
   tags: string[];
   processedAt: Date;
+}
+
+/** One refund as earning reads it. */
+export interface RefundSnapshot {
+  /** Money returned: goods, their tax, shipping. */
+  totalMinor: bigint;
+  /** Goods returned (line subtotals after discounts, before tax, gift cards left out); null when the source did not list its lines. */
+  goodsMinor: bigint | null;
 }
 
 /** Rules pinned on the order's first entry: later rule edits never change what an order earns. */
@@ -58,15 +72,39 @@ export function keptEligibleMinor(order: OrderSnapshot, excludedOrderTags: strin
   const goods = order.subtotalMinor - order.giftCardMinor;
   const eligible = goods > 0n ? goods : 0n;
   if (total <= 0n || eligible === 0n) return { minor: 0n, total, reason: "nothing paid" };
-  const kept = total - order.refundedMinor;
+  const { goodsMinor, unknownMinor } = refundedGoods(order);
+  // Scaled by total (divided once, at the end): goods known to be returned come off whole, money of unknown make-up pro rata.
+  const kept = (eligible - goodsMinor) * total - eligible * unknownMinor;
   if (kept <= 0n) return { minor: 0n, total, reason: "refunded" };
-  return { minor: eligible * kept, total, reason: null }; // scaled by total: divided once, at the end
+  return { minor: kept, total, reason: null };
 }
 
 /**
- * The order's target points. Refunds reduce the purchase points pro rata to
- * the share of the order's total refunded (refunds carry shipping and tax too,
- * so the share is against the total), with a single floor at the end.
+ * What the order's refunds returned in goods, and the refunded money whose
+ * make-up is unknown: refunds synced without their lines, and whatever the
+ * order reports refunded beyond its synced refunds (refunds/create not arrived yet).
+ */
+export function refundedGoods(order: Pick<OrderSnapshot, "refundedMinor" | "refunds">): { goodsMinor: bigint; unknownMinor: bigint } {
+  if (!order.refunds) return { goodsMinor: 0n, unknownMinor: order.refundedMinor };
+  let goodsMinor = 0n;
+  let unknownMinor = 0n;
+  let listed = 0n;
+  for (const refund of order.refunds) {
+    listed += refund.totalMinor;
+    if (refund.goodsMinor === null) unknownMinor += refund.totalMinor;
+    else goodsMinor += refund.goodsMinor;
+  }
+  if (order.refundedMinor > listed) unknownMinor += order.refundedMinor - listed;
+  return { goodsMinor, unknownMinor };
+}
+
+/**
+ * The order's target points. Refunds reduce the purchase points by the goods
+ * they returned, on the same base earning used (line subtotals after
+ * discounts, before shipping and tax, gift cards left out), so earning and a
+ * full refund net to zero and a partial refund takes back its goods' share.
+ * A refund whose lines are unknown reduces them pro rata to its share of the
+ * order's total instead. A single floor at the end.
  */
 export function orderTarget(order: OrderSnapshot, pinned: PinnedOrderRules): OrderTarget {
   const { minor, total } = keptEligibleMinor(order, pinned.excludedOrderTags);

@@ -65,8 +65,15 @@ const RefundPayload = z
     created_at: z.string(),
     note: z.string().nullish(),
     refund_line_items: z
-      .array(z.object({ subtotal_set: moneySet, total_tax_set: moneySet }).passthrough())
+      .array(
+        z.object({
+          subtotal_set: moneySet,
+          total_tax_set: moneySet,
+          line_item: z.object({ gift_card: z.boolean().nullish() }).passthrough().nullish(),
+        }).passthrough(),
+      )
       .default([]),
+    refund_shipping_lines: z.array(z.object({ subtotal_amount_set: moneySet, tax_amount_set: moneySet }).passthrough()).nullish(),
     order_adjustments: z.array(z.object({ kind: z.string().nullish(), amount_set: moneySet }).passthrough()).nullish(),
   })
   .passthrough();
@@ -162,7 +169,11 @@ export function deletedCustomerGid(payload: unknown): string {
 
 /**
  * A refund's total in shop money: its line subtotals and their tax, plus
- * refunded shipping (order adjustments are negative amounts). The currency is
+ * refunded shipping with its tax. Shipping comes from `refund_shipping_lines`;
+ * payloads from before those existed carry it as order adjustments of kind
+ * `shipping_refund` (negative amounts), read only when there are no shipping
+ * lines, so a payload with both never counts it twice. The goods part (line
+ * subtotals, gift cards left out) is kept apart for loyalty. The currency is
  * the one its amounts name; `orderCurrency` (the order's, when known) covers a
  * refund without amounts.
  *
@@ -172,22 +183,34 @@ export function refundFromWebhook(payload: unknown, orderGid: string | null, ord
   const r = parse(RefundPayload, payload, "refund");
   const owner = orderGid ?? numericGid("Order", r.order_id ?? null);
   if (!owner) throw new InvalidRecordError("refund payload", "order_id missing");
+  const shippingLines = r.refund_shipping_lines ?? [];
   const sets = [
     ...(r.refund_line_items ?? []).flatMap((line) => [line.subtotal_set, line.total_tax_set]),
+    ...shippingLines.flatMap((line) => [line.subtotal_amount_set, line.tax_amount_set]),
     ...(r.order_adjustments ?? []).map((adjustment) => adjustment.amount_set),
   ];
   const currencyCode = sets.find((set) => set?.shop_money.currency_code)?.shop_money.currency_code ?? orderCurrency;
   if (!currencyCode) throw new InvalidRecordError("refund payload", "no amount names a currency and the order is not known yet");
   let total = 0n;
-  for (const line of r.refund_line_items ?? []) total += shopMinor(line.subtotal_set, currencyCode) + shopMinor(line.total_tax_set, currencyCode);
-  for (const adjustment of r.order_adjustments ?? []) {
-    if (adjustment.kind === "shipping_refund") total -= shopMinor(adjustment.amount_set, currencyCode);
+  let goods = 0n;
+  for (const line of r.refund_line_items ?? []) {
+    const subtotal = shopMinor(line.subtotal_set, currencyCode);
+    total += subtotal + shopMinor(line.total_tax_set, currencyCode);
+    if (line.line_item?.gift_card !== true) goods += subtotal;
+  }
+  if (shippingLines.length > 0) {
+    for (const line of shippingLines) total += shopMinor(line.subtotal_amount_set, currencyCode) + shopMinor(line.tax_amount_set, currencyCode);
+  } else {
+    for (const adjustment of r.order_adjustments ?? []) {
+      if (adjustment.kind === "shipping_refund") total -= shopMinor(adjustment.amount_set, currencyCode);
+    }
   }
   return {
     refundGid: r.admin_graphql_api_id,
     orderGid: owner,
     note: r.note ?? null,
     totalMinor: total,
+    goodsMinor: goods,
     currencyCode,
     createdAt: parseTimestamp(r.created_at, "refund.created_at"),
   };

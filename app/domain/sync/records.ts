@@ -48,7 +48,14 @@ export interface RefundRecord {
   refundGid: string;
   orderGid: string;
   note: string | null;
+  /** Money returned, shop currency: goods, their tax and refunded shipping. */
   totalMinor: bigint;
+  /**
+   * The goods part: refund line subtotals (after discounts, before tax) of
+   * lines that are not gift cards, what loyalty reverses points on. Null when
+   * the source does not list the refund's lines (the Admin API's bulk export).
+   */
+  goodsMinor: bigint | null;
   currencyCode: string;
   createdAt: Date;
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Refund" ADD COLUMN     "goodsMinor" BIGINT;
+
