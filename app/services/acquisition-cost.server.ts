@@ -12,7 +12,8 @@ import { ltvCacEscalations, ltvToCac, type CacByMonth, type LtvCacPoint, type Lt
 /** LTV/CAC compares a cohort's first 12 months of revenue per member with what acquiring one cost. */
 export const LTV_CAC_HORIZON_MONTHS = 12;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-const CHANNEL = /^[A-Za-z0-9 _-]{1,40}$/;
+const MAX_CHANNEL_LENGTH = 40;
+const CHANNEL = new RegExp(`^[A-Za-z0-9 _-]{1,${MAX_CHANNEL_LENGTH}}$`);
 /** A CAC above this (in minor units) is a typing mistake, not a cost. */
 const MAX_CAC_MINOR = 100_000_000;
 
@@ -29,8 +30,23 @@ export interface CacEntry {
 
 export type AcquisitionCostDb = Pick<PrismaClient, "shopSettings">;
 
+/**
+ * What is wrong with one field, stable for translation (the settings page shows
+ * `cacErr.<code>` in the merchant's language); `message` is the English.
+ */
+export type AcquisitionCostProblemCode = "month" | "channel" | "amount" | "ratioRange" | "alertAboveHealthy";
+
+export interface AcquisitionCostProblem {
+  field: string;
+  code: AcquisitionCostProblemCode;
+  message: string;
+  params?: Record<string, string | number>;
+}
+
+const MAX_LTV_CAC_RATIO = 100;
+
 export class InvalidAcquisitionCostError extends Error {
-  constructor(readonly problems: { field: string; message: string }[]) {
+  constructor(readonly problems: AcquisitionCostProblem[]) {
     super(problems.map((p) => `${p.field}: ${p.message}`).join("; "));
     this.name = "InvalidAcquisitionCostError";
   }
@@ -61,12 +77,12 @@ export function cacEntries(cacByMonth: CacByMonth): CacEntry[] {
  * @throws InvalidAcquisitionCostError naming each bad field; nothing is written.
  */
 export async function setMonthlyCac(shopDomain: string, entry: { month: string; channel: string | null; amountMinor: number | null }, deps: { db: AcquisitionCostDb }): Promise<void> {
-  const problems: { field: string; message: string }[] = [];
-  if (!MONTH.test(entry.month)) problems.push({ field: "month", message: "a month as YYYY-MM" });
+  const problems: AcquisitionCostProblem[] = [];
+  if (!MONTH.test(entry.month)) problems.push({ field: "month", code: "month", message: "a month as YYYY-MM" });
   const channel = entry.channel?.trim() || null;
-  if (channel !== null && !CHANNEL.test(channel)) problems.push({ field: "channel", message: "letters, digits, spaces, _ or -, at most 40" });
+  if (channel !== null && !CHANNEL.test(channel)) problems.push({ field: "channel", code: "channel", message: `letters, digits, spaces, _ or -, at most ${MAX_CHANNEL_LENGTH}`, params: { max: MAX_CHANNEL_LENGTH } });
   if (entry.amountMinor !== null && (!Number.isInteger(entry.amountMinor) || entry.amountMinor < 0 || entry.amountMinor > MAX_CAC_MINOR)) {
-    problems.push({ field: "amount", message: "an amount of 0 or more" });
+    problems.push({ field: "amount", code: "amount", message: "an amount of 0 or more" });
   }
   if (problems.length) throw new InvalidAcquisitionCostError(problems);
   const { cacByMonth } = await getAcquisitionCost(shopDomain, deps);
@@ -85,11 +101,12 @@ export async function setMonthlyCac(shopDomain: string, entry: { month: string; 
 
 /** @throws InvalidAcquisitionCostError unless 0 < alert <= healthy <= 100. */
 export async function setLtvCacThresholds(shopDomain: string, thresholds: LtvCacThresholds, deps: { db: AcquisitionCostDb }): Promise<void> {
-  const problems: { field: string; message: string }[] = [];
-  const ok = (v: number) => Number.isFinite(v) && v > 0 && v <= 100;
-  if (!ok(thresholds.healthy)) problems.push({ field: "healthy", message: "a ratio above 0, at most 100" });
-  if (!ok(thresholds.alert)) problems.push({ field: "alert", message: "a ratio above 0, at most 100" });
-  if (!problems.length && thresholds.alert > thresholds.healthy) problems.push({ field: "alert", message: "at most the healthy ratio" });
+  const problems: AcquisitionCostProblem[] = [];
+  const ok = (v: number) => Number.isFinite(v) && v > 0 && v <= MAX_LTV_CAC_RATIO;
+  const range = { code: "ratioRange", message: `a ratio above 0, at most ${MAX_LTV_CAC_RATIO}`, params: { max: MAX_LTV_CAC_RATIO } } as const;
+  if (!ok(thresholds.healthy)) problems.push({ field: "healthy", ...range });
+  if (!ok(thresholds.alert)) problems.push({ field: "alert", ...range });
+  if (!problems.length && thresholds.alert > thresholds.healthy) problems.push({ field: "alert", code: "alertAboveHealthy", message: "at most the healthy ratio" });
   if (problems.length) throw new InvalidAcquisitionCostError(problems);
   const data = { ltvCacHealthy: thresholds.healthy, ltvCacAlert: thresholds.alert };
   await deps.db.shopSettings.upsert({ where: { shopDomain }, create: { shopDomain, ...data }, update: data });

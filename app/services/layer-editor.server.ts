@@ -6,7 +6,7 @@
  *
  * Errors come back per part of the form as message keys (the page translates
  * them): the editor's own parse errors per condition, the domain's validation
- * per condition (its sentence as the detail), and problems of other layers
+ * per condition (its code as a message key: layer-set-errors.server), and problems of other layers
  * (a name another layer already has) for the whole form.
  */
 import type { SqlDialect } from "~/db/adapter.server";
@@ -22,8 +22,9 @@ import {
   type RuleCatalogue,
 } from "~/domain/segments/rule-editor";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { currencyDigits } from "~/i18n/translate";
+import { currencyExponent } from "~/domain/sync/money";
 import type { FieldError, FieldErrors } from "~/services/admin-views.server";
+import { layerSetErrorMessage } from "~/services/layer-set-errors.server";
 import type { IntelligenceDb } from "~/services/intelligence.server";
 import {
   getLayerDefinitions,
@@ -59,7 +60,7 @@ export async function layerEditor(shopDomain: string, layerId: string, deps: Lay
   const currencyCode = currency ?? "USD";
   return {
     layer: { id: layer.id, name: layer.name, description: layer.description },
-    editor: ruleToEditor(layer.rule, currencyDigits(currencyCode)),
+    editor: ruleToEditor(layer.rule, currencyExponent(currencyCode)),
     ruleJson: JSON.stringify(layer.rule, null, 2),
     catalogue: ruleCatalogue(),
     currencyCode,
@@ -115,7 +116,7 @@ export async function submitLayerEdit(
   }
   if (intent !== "preview" && intent !== "save") return fail({ form: { key: "err.choose" } });
 
-  const digits = currencyDigits((await shopCurrency(deps.db, shopDomain)) ?? "USD");
+  const digits = currencyExponent((await shopCurrency(deps.db, shopDomain)) ?? "USD");
   let rule: unknown;
   const conditionErrors: Record<number, FieldError[]> = {};
   const editorText = form.get("editor");
@@ -150,9 +151,9 @@ function layerSetErrors(errors: LayerSetError[], index: number): [FieldErrors, R
   const fields: FieldErrors = {};
   const conditions: Record<number, FieldError[]> = {};
   for (const e of errors) {
-    const detail: FieldError = { key: "err.invalid", vars: { detail: e.message } };
+    const detail = layerSetErrorMessage(e);
     if (e.layer !== index) fields.form ??= detail;
-    else if (e.field === "name") fields.name ??= nameError(e.message);
+    else if (e.field === "name") fields.name ??= detail;
     else if (e.field.startsWith("rule")) {
       const c = conditionOfErrorPath(e.field);
       if (c === null) fields.rule ??= detail;
@@ -161,11 +162,6 @@ function layerSetErrors(errors: LayerSetError[], index: number): [FieldErrors, R
   }
   if (!fields.form && (Object.keys(conditions).length > 0 || fields.name || fields.rule)) fields.form = { key: "err.fixBelow" };
   return [fields, conditions];
-}
-
-function nameError(message: string): FieldError {
-  if (message === "Give the layer a name.") return { key: "err.required" };
-  return { key: "err.invalid", vars: { detail: message } };
 }
 
 function summarise(preview: LayerChangePreview, layerId: string, layers: readonly LayerDefinition[]): LayerEditPreview {

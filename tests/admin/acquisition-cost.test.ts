@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialectOf } from "~/db/adapter.server";
-import { programmeSettings, saveSettingsSection, type AdminDeps } from "~/services/admin-views.server";
+import { translate } from "~/i18n";
+import { programmeSettings, saveSettingsSection, type AdminDeps, type FieldError } from "~/services/admin-views.server";
 import { getAcquisitionCost, ltvCacSummary } from "~/services/acquisition-cost.server";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
 
@@ -38,16 +39,21 @@ describe("acquisition cost in settings", () => {
   });
 
   it.each([
-    [{ month: "2026-13", channel: "", amount: "10" }, "month"],
-    [{ month: "January", channel: "", amount: "10" }, "month"],
-    [{ month: "2026-02", channel: "<script>", amount: "10" }, "channel"],
-    [{ month: "2026-02", channel: "", amount: "-5" }, "amount"],
-    [{ month: "2026-02", channel: "", amount: "ten" }, "amount"],
-  ])("refuses %j naming %s, and saves nothing", async (fields, field) => {
+    [{ month: "2026-13", channel: "", amount: "10" }, "month", "cacErr.month", "请按 YYYY-MM 格式输入月份，例如 2026-01。"],
+    [{ month: "January", channel: "", amount: "10" }, "month", "cacErr.month", "请按 YYYY-MM 格式输入月份，例如 2026-01。"],
+    [{ month: "2026-02", channel: "<script>", amount: "10" }, "channel", "cacErr.channel", "只能使用字母、数字、空格、_ 或 -，最多 40 个字符。"],
+    // Amounts the form cannot read are refused before the service (the form's money parser).
+    [{ month: "2026-02", channel: "", amount: "-5" }, "amount", "err.money", "请输入大于 0 的金额，例如 12.50。"],
+    [{ month: "2026-02", channel: "", amount: "ten" }, "amount", "err.money", "请输入大于 0 的金额，例如 12.50。"],
+  ])("refuses %j naming %s as %s (in Chinese for zh-CN), and saves nothing", async (fields, field, key, chinese) => {
     const before = await getAcquisitionCost(SHOP, deps);
     const result = await save("cac", fields);
     expect(result.ok).toBe(false);
-    expect(Object.keys((result as { errors: Record<string, unknown> }).errors)).toEqual([field]);
+    const errors = (result as { errors: Record<string, FieldError> }).errors;
+    expect(Object.keys(errors)).toEqual([field]);
+    expect(errors[field].key).toBe(key);
+    expect(translate("zh-CN", errors[field].key, errors[field].vars)).toBe(chinese);
+    expect(translate("en", errors[field].key, errors[field].vars)).not.toMatch(/[{}]/);
     expect(await getAcquisitionCost(SHOP, deps)).toEqual(before);
   });
 
@@ -55,7 +61,13 @@ describe("acquisition cost in settings", () => {
     expect(await save("ltvCacThresholds", { healthy: "4", alert: "2" })).toEqual({ ok: true });
     expect((await getAcquisitionCost(SHOP, deps)).thresholds).toEqual({ healthy: 4, alert: 2 });
     const bad = await save("ltvCacThresholds", { healthy: "2", alert: "3" });
-    expect(bad.ok).toBe(false);
+    expect(bad).toEqual({ ok: false, errors: { alert: { key: "cacErr.alertAboveHealthy" } } });
+    expect(translate("zh-CN", "cacErr.alertAboveHealthy")).toBe("警报比值不能高于健康比值。");
+    const outOfRange = await save("ltvCacThresholds", { healthy: "150", alert: "0" });
+    const errors = (outOfRange as { errors: Record<string, FieldError> }).errors;
+    expect(errors).toEqual({ healthy: { key: "cacErr.ratioRange", vars: { max: 100 } }, alert: { key: "cacErr.ratioRange", vars: { max: 100 } } });
+    expect(translate("zh-CN", errors.healthy.key, errors.healthy.vars)).toBe("请输入大于 0 且不超过 100 的比值。");
+    expect(translate("en", errors.healthy.key, errors.healthy.vars)).toBe("Enter a ratio above 0 and at most 100.");
     expect((await getAcquisitionCost(SHOP, deps)).thresholds).toEqual({ healthy: 4, alert: 2 });
   });
 });

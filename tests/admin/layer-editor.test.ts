@@ -11,6 +11,8 @@ import { dialectOf, type SqlDialect } from "~/db/adapter.server";
 import type { EditorCondition, EditorRule } from "~/domain/segments/rule-editor";
 import { runFullSync } from "~/services/full-sync.server";
 import { recomputeShop } from "~/services/intelligence.server";
+import { translate } from "~/i18n";
+import type { FieldError } from "~/services/admin-views.server";
 import { layerEditor, staffRefOf, submitLayerEdit, type LayerEditResult } from "~/services/layer-editor.server";
 import { AdminClient } from "~/shopify/admin-client.server";
 import { adminBulkSource } from "~/shopify/bulk-source.server";
@@ -96,19 +98,30 @@ describe("the layer editor", () => {
 
     editor.conditions[2].value = "2";
     const domain = await submitLayerEdit(devStore.shop, "vip", post("save", "Top customers", editor), deps());
-    expect(domain).toMatchObject({ ok: false, conditionErrors: { 1: [{ key: "err.invalid", vars: { detail: expect.stringContaining("1..5 score: 9 is out of range") } }] } });
+    expect(domain).toMatchObject({ ok: false, conditionErrors: { 1: [{ key: "ruleErr.scoreRange", vars: { value: 9 } }] } });
     expect(Object.keys((domain as { conditionErrors: object }).conditionErrors)).toEqual(["1"]);
+    // The page translates the key: a zh-CN admin reads Chinese, an English one the domain's sentence.
+    const scoreError = (domain as { conditionErrors: Record<number, FieldError[]> }).conditionErrors[1][0];
+    expect(translate("zh-CN", scoreError.key, scoreError.vars)).toMatch(/^\w+ 是 1 到 5 的评分：9 超出范围。$/);
+    expect(translate("en", scoreError.key, scoreError.vars)).toMatch(/^\w+ is a 1\.\.5 score: 9 is out of range\.$/);
 
     const anyEmpty = await submitLayerEdit(devStore.shop, "vip", post("preview", "Top customers", { join: "any", conditions: [] }), deps());
-    expect(anyEmpty).toMatchObject({ ok: false, errors: { rule: { key: "err.invalid" } } });
+    expect(anyEmpty).toMatchObject({ ok: false, errors: { rule: { key: "ruleErr.emptyAny" } } });
+    const anyError = (anyEmpty as { errors: Record<string, FieldError> }).errors.rule;
+    expect(translate("zh-CN", anyError.key, anyError.vars)).toBe('"any" 至少需要一个条件（空的 "any" 永远不会匹配）。');
 
     const blank = await submitLayerEdit(devStore.shop, "vip", post("preview", "  ", { join: "all", conditions: [] }), deps());
-    expect(blank).toMatchObject({ ok: false, errors: { name: { key: "err.required" } } });
+    expect(blank).toMatchObject({ ok: false, errors: { name: { key: "layerErr.nameMissing" } } });
+    expect(translate("zh-CN", "layerErr.nameMissing")).toBe("请为分层命名。");
 
-    // A name another layer has: reported on the form (the clash is the other layer's).
+    // A name another layer has: the domain names the clash, in either language.
     const clash = await submitLayerEdit(devStore.shop, "loyal", post("preview", "top customers", { join: "all", conditions: [cond({ field: "lifecycleStage", op: "==", value: "mature" })] }), deps());
     expect(clash).toMatchObject({ ok: false });
-    expect(JSON.stringify(clash)).toContain("already called");
+    // On the name when the edited layer is the later of the two, else on the form.
+    const clashError = Object.values((clash as { errors: Record<string, FieldError> }).errors).find((e) => e.key === "layerErr.nameTaken");
+    expect(clashError).toMatchObject({ key: "layerErr.nameTaken", vars: { name: expect.stringMatching(/^top customers$/i) } });
+    expect(translate("en", clashError!.key, clashError!.vars)).toContain("already called");
+    expect(translate("zh-CN", clashError!.key, clashError!.vars)).toMatch(/^第 \d+ 个分层已命名为“top customers”，名称必须不同，客户才能区分。$/i);
 
     for (const garbage of [post("preview", "x", undefined, { editor: "{not json" }), post("preview", "x", undefined, { ruleJson: "[1," }), post("launch", "x", { join: "all", conditions: [] })]) {
       const result = await submitLayerEdit(devStore.shop, "vip", garbage, deps());

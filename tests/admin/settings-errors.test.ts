@@ -1,12 +1,14 @@
 /**
  * Service errors reach the settings page as message keys, so a zh-CN admin
- * reads them in Chinese: the write-back (tag prefix) rules and the referral
- * settings' own validation, translated by the page through `translate`.
+ * reads them in Chinese: the write-back (tag prefix) rules, the referral
+ * settings' own validation and the acquisition cost (CAC, LTV/CAC thresholds),
+ * translated by the page through `translate`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialectOf } from "~/db/adapter.server";
 import { en, translate, zhCN, type MessageKey } from "~/i18n";
 import { referralIssueError, saveSettingsSection, type AdminDeps } from "~/services/admin-views.server";
+import { InvalidAcquisitionCostError, setLtvCacThresholds, setMonthlyCac, type AcquisitionCostProblemCode } from "~/services/acquisition-cost.server";
 import { InvalidReferralSettingsError, updateReferralSettings } from "~/services/referrals.server";
 import { TAG_PREFIX_MESSAGES, updateShopSettings } from "~/services/shop-settings.server";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
@@ -76,6 +78,37 @@ describe("referral settings errors", () => {
     const keys: MessageKey[] = ["err.tagPrefixRequired", "err.tagPrefixComma", "err.tagPrefixSpaces", "err.tagPrefixControl", "err.tagPrefixTooLong", "err.onOff", "err.negative", "err.range", "err.money", "err.required"];
     for (const key of keys) {
       expect(en[key], key).toBeTruthy();
+      expect(zhCN[key], key).not.toBe(en[key]);
+    }
+  });
+});
+
+describe("acquisition cost and LTV/CAC threshold errors", () => {
+  it("the service's problems come with codes (its English kept), and the page shows them in Chinese for zh-CN", async () => {
+    const cac = await setMonthlyCac(shop, { month: "2026-1", channel: "a,b", amountMinor: -1 }, { db: db.prisma }).catch((e: unknown) => e);
+    expect(cac).toBeInstanceOf(InvalidAcquisitionCostError);
+    expect((cac as InvalidAcquisitionCostError).problems).toEqual([
+      { field: "month", code: "month", message: "a month as YYYY-MM" },
+      { field: "channel", code: "channel", message: "letters, digits, spaces, _ or -, at most 40", params: { max: 40 } },
+      { field: "amount", code: "amount", message: "an amount of 0 or more" },
+    ]);
+    const thresholds = await setLtvCacThresholds(shop, { healthy: 2, alert: 3 }, { db: db.prisma }).catch((e: unknown) => e);
+    expect((thresholds as InvalidAcquisitionCostError).problems).toEqual([{ field: "alert", code: "alertAboveHealthy", message: "at most the healthy ratio" }]);
+
+    const result = await saveSettingsSection(shop, "cac", form({ month: "2026-1", channel: "a,b", amount: "12" }), deps);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const shown = Object.fromEntries(Object.entries(result.errors).map(([field, e]) => [field, translate("zh-CN", e.key, e.vars)]));
+    expect(shown).toEqual({ month: "请按 YYYY-MM 格式输入月份，例如 2026-01。", channel: "只能使用字母、数字、空格、_ 或 -，最多 40 个字符。" });
+    const ratios = await saveSettingsSection(shop, "ltvCacThresholds", form({ healthy: "2", alert: "3" }), deps);
+    expect(ratios.ok ? null : translate("zh-CN", ratios.errors.alert.key, ratios.errors.alert.vars)).toBe("警报比值不能高于健康比值。");
+  });
+
+  it("every problem code has an English and a Chinese message", () => {
+    for (const code of ["month", "channel", "amount", "ratioRange", "alertAboveHealthy"] satisfies AcquisitionCostProblemCode[]) {
+      const key = `cacErr.${code}` as MessageKey;
+      expect(en[key], key).toBeTruthy();
+      expect(zhCN[key], key).toBeTruthy();
       expect(zhCN[key], key).not.toBe(en[key]);
     }
   });

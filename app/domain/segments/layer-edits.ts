@@ -10,7 +10,7 @@ import { type LayerDefinition, validateLayers } from "./layers";
 import { LIFECYCLE_STAGES, type LifecycleStage } from "./lifecycle";
 import type { MoveDirection } from "./moves";
 import type { Quintile } from "./rfm";
-import { type RenderOptions, type RuleField, renderRule, ruleFields } from "./rules";
+import { type RenderOptions, type RuleErrorParams, type RuleField, renderRule, ruleFields } from "./rules";
 
 /** Most layers a set may have (the admin lists them all; the full pass indexes them in 16 bits). */
 export const MAX_LAYERS = 50;
@@ -30,9 +30,24 @@ export interface LayerSetError {
   layerId: string | null;
   /** The field, relative to the layer: `id`, `name`, `description`, `priority`, `rank`, `rule`, `rule.all[1].value`…; `layers` for the set. */
   field: string;
-  /** A sentence a merchant can act on. */
+  /** A sentence a merchant can act on (English). */
   message: string;
+  /** What is wrong, stable for translation: the admin shows `message` in the merchant's language from it. */
+  code: LayerSetErrorCode;
+  /** The values the message names. For `rule` errors: the rule validator's params, `layer` and its `ruleCode`. */
+  params: RuleErrorParams;
 }
+
+export type LayerSetErrorCode =
+  | "notList" | "empty" | "tooMany" | "notObject"
+  | "idMissing" | "idPattern" | "idTooLong" | "idReserved" | "idTaken"
+  | "nameMissing" | "nameTooLong" | "nameTaken"
+  | "descriptionNotText" | "descriptionTooLong"
+  | "priorityNotNumber" | "priorityTaken" | "rankNotNumber"
+  /** The rule validator's problem: `params.ruleCode` says which (absent: only `message` says). */
+  | "rule"
+  /** Anything else the full pass refuses: only `message` says. */
+  | "other";
 
 const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -48,54 +63,55 @@ function isRecord(x: unknown): x is Record<string, unknown> {
  * change. Empty when the set is valid.
  */
 export function checkLayerSet(input: unknown): LayerSetError[] {
-  if (!Array.isArray(input)) return [{ layer: null, layerId: null, field: "layers", message: "Layers must be a list." }];
+  if (!Array.isArray(input)) return [{ layer: null, layerId: null, field: "layers", message: "Layers must be a list.", code: "notList", params: {} }];
   const errors: LayerSetError[] = [];
-  if (input.length === 0) errors.push({ layer: null, layerId: null, field: "layers", message: "Add at least one layer: every customer needs one." });
-  if (input.length > MAX_LAYERS) errors.push({ layer: null, layerId: null, field: "layers", message: `A shop can have at most ${MAX_LAYERS} layers; this set has ${input.length}.` });
+  const ofSet = (message: string, code: LayerSetErrorCode, params: RuleErrorParams = {}) => errors.push({ layer: null, layerId: null, field: "layers", message, code, params });
+  if (input.length === 0) ofSet("Add at least one layer: every customer needs one.", "empty");
+  if (input.length > MAX_LAYERS) ofSet(`A shop can have at most ${MAX_LAYERS} layers; this set has ${input.length}.`, "tooMany", { max: MAX_LAYERS, count: input.length });
 
   const byId = new Map<string, number>();
   const byName = new Map<string, number>();
   const byPriority = new Map<number, number>();
   input.forEach((layer: unknown, i) => {
-    const at = (field: string, message: string) =>
-      errors.push({ layer: i, layerId: isRecord(layer) && typeof layer.id === "string" && ID_PATTERN.test(layer.id) ? layer.id : null, field, message });
-    if (!isRecord(layer)) return at("layer", "Each layer must have an id, a name, a description, a priority, a rank and a rule.");
+    const at = (field: string, message: string, code: LayerSetErrorCode, params: RuleErrorParams = {}) =>
+      errors.push({ layer: i, layerId: isRecord(layer) && typeof layer.id === "string" && ID_PATTERN.test(layer.id) ? layer.id : null, field, message, code, params });
+    if (!isRecord(layer)) return at("layer", "Each layer must have an id, a name, a description, a priority, a rank and a rule.", "notObject");
     const { id, name, description, priority, rank } = layer;
     const shown = typeof name === "string" && name.trim() !== "" ? `"${name.trim()}"` : `number ${i + 1}`;
 
-    if (typeof id !== "string" || id === "") at("id", "Give the layer an id (lowercase letters, digits and hyphens, e.g. \"big-spenders\").");
-    else if (!ID_PATTERN.test(id)) at("id", `The id "${id}" can only use lowercase letters, digits and single hyphens between them (e.g. "big-spenders").`);
-    else if (id.length > MAX_LAYER_ID_LENGTH) at("id", `The id is ${id.length} characters long; use at most ${MAX_LAYER_ID_LENGTH}.`);
-    else if (id === UNASSIGNED_LAYER_ID) at("id", `"${UNASSIGNED_LAYER_ID}" is reserved for customers no layer matches; choose another id.`);
-    else if (byId.has(id)) at("id", `Layer ${byId.get(id)! + 1} already uses the id "${id}"; each layer needs its own.`);
+    if (typeof id !== "string" || id === "") at("id", "Give the layer an id (lowercase letters, digits and hyphens, e.g. \"big-spenders\").", "idMissing");
+    else if (!ID_PATTERN.test(id)) at("id", `The id "${id}" can only use lowercase letters, digits and single hyphens between them (e.g. "big-spenders").`, "idPattern", { id });
+    else if (id.length > MAX_LAYER_ID_LENGTH) at("id", `The id is ${id.length} characters long; use at most ${MAX_LAYER_ID_LENGTH}.`, "idTooLong", { length: id.length, max: MAX_LAYER_ID_LENGTH });
+    else if (id === UNASSIGNED_LAYER_ID) at("id", `"${UNASSIGNED_LAYER_ID}" is reserved for customers no layer matches; choose another id.`, "idReserved", { id });
+    else if (byId.has(id)) at("id", `Layer ${byId.get(id)! + 1} already uses the id "${id}"; each layer needs its own.`, "idTaken", { other: byId.get(id)! + 1, id });
     else byId.set(id, i);
 
-    if (typeof name !== "string" || name.trim() === "") at("name", "Give the layer a name.");
-    else if (name.trim().length > MAX_LAYER_NAME_LENGTH) at("name", `The name is ${name.trim().length} characters long; use at most ${MAX_LAYER_NAME_LENGTH}.`);
+    if (typeof name !== "string" || name.trim() === "") at("name", "Give the layer a name.", "nameMissing");
+    else if (name.trim().length > MAX_LAYER_NAME_LENGTH) at("name", `The name is ${name.trim().length} characters long; use at most ${MAX_LAYER_NAME_LENGTH}.`, "nameTooLong", { length: name.trim().length, max: MAX_LAYER_NAME_LENGTH });
     else {
       const key = name.trim().toLowerCase();
-      if (byName.has(key)) at("name", `Layer ${byName.get(key)! + 1} is already called "${name.trim()}"; names must differ so customers can tell them apart.`);
+      if (byName.has(key)) at("name", `Layer ${byName.get(key)! + 1} is already called "${name.trim()}"; names must differ so customers can tell them apart.`, "nameTaken", { other: byName.get(key)! + 1, name: name.trim() });
       else byName.set(key, i);
     }
 
-    if (typeof description !== "string") at("description", "The description must be text (it can be empty).");
-    else if (description.length > MAX_LAYER_DESCRIPTION_LENGTH) at("description", `The description is ${description.length} characters long; use at most ${MAX_LAYER_DESCRIPTION_LENGTH}.`);
+    if (typeof description !== "string") at("description", "The description must be text (it can be empty).", "descriptionNotText");
+    else if (description.length > MAX_LAYER_DESCRIPTION_LENGTH) at("description", `The description is ${description.length} characters long; use at most ${MAX_LAYER_DESCRIPTION_LENGTH}.`, "descriptionTooLong", { length: description.length, max: MAX_LAYER_DESCRIPTION_LENGTH });
 
-    if (typeof priority !== "number" || !Number.isFinite(priority)) at("priority", "Priority must be a number: layers are tried from the lowest priority up, and the first whose rule holds wins.");
-    else if (byPriority.has(priority)) at("priority", `Layer ${byPriority.get(priority)! + 1} already has priority ${priority}; give each layer its own so the order of tries is clear.`);
+    if (typeof priority !== "number" || !Number.isFinite(priority)) at("priority", "Priority must be a number: layers are tried from the lowest priority up, and the first whose rule holds wins.", "priorityNotNumber");
+    else if (byPriority.has(priority)) at("priority", `Layer ${byPriority.get(priority)! + 1} already has priority ${priority}; give each layer its own so the order of tries is clear.`, "priorityTaken", { other: byPriority.get(priority)! + 1, priority });
     else byPriority.set(priority, i);
 
-    if (typeof rank !== "number" || !Number.isFinite(rank)) at("rank", "Rank must be a number: a higher rank is a more valuable layer, so moves read as up or down.");
+    if (typeof rank !== "number" || !Number.isFinite(rank)) at("rank", "Rank must be a number: a higher rank is a more valuable layer, so moves read as up or down.", "rankNotNumber");
 
     // Rule problems come from the rule validator the full pass uses; only the path is made relative.
     for (const e of validateLayers([{ id: "x", name: "x", description: "", priority: 0, rank: 0, rule: layer.rule }])) {
       const field = e.path.replace(/^layers\[[^\]]*\]\./, "");
-      at(field, `In the rule of layer ${shown}: ${sentence(e.message)}`);
+      at(field, `In the rule of layer ${shown}: ${sentence(e.message)}`, "rule", { ...e.params, layer: shown, ...(e.code ? { ruleCode: e.code } : {}) });
     }
   });
   if (errors.length === 0) {
     // Belt and braces: anything the full pass's validator refuses must be reported.
-    for (const e of validateLayers(input)) errors.push({ layer: null, layerId: null, field: e.path, message: sentence(e.message) });
+    for (const e of validateLayers(input)) errors.push({ layer: null, layerId: null, field: e.path, message: sentence(e.message), code: e.code ? "rule" : "other", params: { ...e.params, ...(e.code ? { ruleCode: e.code } : {}) } });
   }
   return errors;
 }

@@ -78,8 +78,21 @@ export type Rule = { all: Rule[] } | { any: Rule[] } | { not: Rule } | Compariso
 export interface RuleError {
   /** Where in the rule, e.g. `all[1].value`. */
   path: string;
+  /** English, for logs and the API. */
   message: string;
+  /** What is wrong, stable for translation; set by {@link validateRule} (layer-level checks elsewhere may omit it). */
+  code?: RuleErrorCode;
+  /** The values the message names, for a translation to fill in. */
+  params?: RuleErrorParams;
 }
+
+export type RuleErrorCode =
+  | "notCondition" | "noKind" | "manyKinds" | "unexpectedKey" | "notList" | "emptyAny"
+  | "unknownField" | "unknownOp" | "opNotApplicable" | "missingValue"
+  | "notStage" | "notName" | "notNumber" | "scoreRange" | "inNeedsList" | "listNeedsIn"
+  | "noNorm" | "unknownNorm" | "normKindMismatch" | "timesPositive";
+
+export type RuleErrorParams = Record<string, string | number>;
 
 const ORDERING_OPS = new Set<ComparisonOp>(["<", "<=", ">", ">="]);
 
@@ -103,29 +116,32 @@ export function isValidRule(input: unknown): input is Rule {
 }
 
 function check(node: unknown, path: string, errors: RuleError[]): void {
-  const err = (p: string, message: string) => errors.push({ path: p, message });
+  const err = (p: string, message: string, code: RuleErrorCode, params: RuleErrorParams = {}) => errors.push({ path: p, message, code, params });
   if (!isObject(node)) {
-    err(path, `expected a condition object ({all}, {any}, {not} or {field, op, value}), got ${describe(node)}`);
+    err(path, `expected a condition object ({all}, {any}, {not} or {field, op, value}), got ${describe(node)}`, "notCondition", { got: describe(node) });
     return;
   }
   const keys = Object.keys(node);
   const kinds = ["all", "any", "not", "field"].filter((k) => k in node);
   if (kinds.length !== 1) {
-    err(path, kinds.length === 0
-      ? `expected one of "all", "any", "not" or "field", got keys ${keys.map((k) => `"${k}"`).join(", ") || "(none)"}`
-      : `a condition has exactly one of "all", "any", "not", "field"; got ${kinds.map((k) => `"${k}"`).join(" and ")}`);
+    if (kinds.length === 0) {
+      const got = keys.map((k) => `"${k}"`).join(", ") || "(none)";
+      err(path, `expected one of "all", "any", "not" or "field", got keys ${got}`, "noKind", { keys: got });
+    } else {
+      err(path, `a condition has exactly one of "all", "any", "not", "field"; got ${kinds.map((k) => `"${k}"`).join(" and ")}`, "manyKinds", { kinds: kinds.map((k) => `"${k}"`).join(", ") });
+    }
     return;
   }
   const kind = kinds[0];
   const allowed = kind === "field" ? ["field", "op", "value"] : [kind];
-  for (const k of keys) if (!allowed.includes(k)) err(`${path}.${k}`, `unexpected key "${k}"`);
+  for (const k of keys) if (!allowed.includes(k)) err(`${path}.${k}`, `unexpected key "${k}"`, "unexpectedKey", { key: k });
   if (kind === "all" || kind === "any") {
     const children = node[kind];
     if (!Array.isArray(children)) {
-      err(`${path}.${kind}`, `"${kind}" must be a list of conditions`);
+      err(`${path}.${kind}`, `"${kind}" must be a list of conditions`, "notList", { kind });
       return;
     }
-    if (kind === "any" && children.length === 0) err(`${path}.any`, `"any" needs at least one condition (an empty "any" never matches)`);
+    if (kind === "any" && children.length === 0) err(`${path}.any`, `"any" needs at least one condition (an empty "any" never matches)`, "emptyAny");
     children.forEach((c, i) => check(c, `${path}.${kind}[${i}]`, errors));
     return;
   }
@@ -133,52 +149,52 @@ function check(node: unknown, path: string, errors: RuleError[]): void {
   checkComparison(node, path, err);
 }
 
-function checkComparison(node: Record<string, unknown>, path: string, err: (p: string, m: string) => void): void {
+function checkComparison(node: Record<string, unknown>, path: string, err: (p: string, m: string, code: RuleErrorCode, params?: RuleErrorParams) => void): void {
   const { field, op, value } = node;
   if (typeof field !== "string" || !(field in RULE_FIELDS)) {
-    err(`${path}.field`, `unknown field ${describe(field)}; known fields: ${Object.keys(RULE_FIELDS).join(", ")}`);
+    err(`${path}.field`, `unknown field ${describe(field)}; known fields: ${Object.keys(RULE_FIELDS).join(", ")}`, "unknownField", { got: describe(field), known: Object.keys(RULE_FIELDS).join(", ") });
     return;
   }
   const kind = RULE_FIELDS[field as RuleField].kind;
   if (typeof op !== "string" || !COMPARISON_OPS.includes(op as ComparisonOp)) {
-    err(`${path}.op`, `unknown operator ${describe(op)}; use one of ${COMPARISON_OPS.join(" ")}`);
+    err(`${path}.op`, `unknown operator ${describe(op)}; use one of ${COMPARISON_OPS.join(" ")}`, "unknownOp", { got: describe(op), known: COMPARISON_OPS.join(" ") });
     return;
   }
   if ((kind === "stage" || kind === "category") && ORDERING_OPS.has(op as ComparisonOp)) {
-    err(`${path}.op`, `operator "${op}" does not apply to ${field}; use ==, != or in`);
+    err(`${path}.op`, `operator "${op}" does not apply to ${field}; use ==, != or in`, "opNotApplicable", { op: String(op), field });
     return;
   }
-  if (!("value" in node)) return err(`${path}.value`, `missing value`);
+  if (!("value" in node)) return err(`${path}.value`, `missing value`, "missingValue");
   const checkScalar = (v: unknown, p: string) => {
     if (kind === "stage") {
       if (typeof v !== "string" || !(LIFECYCLE_STAGES as readonly string[]).includes(v)) {
-        err(p, `${field} is a lifecycle stage: expected one of ${LIFECYCLE_STAGES.join(", ")}, got ${describe(v)}`);
+        err(p, `${field} is a lifecycle stage: expected one of ${LIFECYCLE_STAGES.join(", ")}, got ${describe(v)}`, "notStage", { field, stages: LIFECYCLE_STAGES.join(", "), got: describe(v) });
       }
     } else if (kind === "category") {
-      if (typeof v !== "string" || v.trim().length === 0 || v.length > 100) err(p, `${field} is a name: expected text of 1 to 100 characters, got ${describe(v)}`);
+      if (typeof v !== "string" || v.trim().length === 0 || v.length > 100) err(p, `${field} is a name: expected text of 1 to 100 characters, got ${describe(v)}`, "notName", { field, max: 100, got: describe(v) });
     } else if (typeof v !== "number" || !Number.isFinite(v)) {
-      err(p, `${field} is a number (${kind}): expected a finite number, got ${describe(v)}`);
+      err(p, `${field} is a number (${kind}): expected a finite number, got ${describe(v)}`, "notNumber", { field, got: describe(v) });
     } else if (kind === "score" && (v < 1 || v > 5)) {
-      err(p, `${field} is a 1..5 score: ${v} is out of range`);
+      err(p, `${field} is a 1..5 score: ${v} is out of range`, "scoreRange", { field, value: v });
     }
   };
   if (op === "in") {
-    if (!Array.isArray(value) || value.length === 0) return err(`${path}.value`, `"in" needs a non-empty list, got ${describe(value)}`);
+    if (!Array.isArray(value) || value.length === 0) return err(`${path}.value`, `"in" needs a non-empty list, got ${describe(value)}`, "inNeedsList", { got: describe(value) });
     value.forEach((v, i) => checkScalar(v, `${path}.value[${i}]`));
     return;
   }
-  if (Array.isArray(value)) return err(`${path}.value`, `a list needs the "in" operator, not "${op}"`);
+  if (Array.isArray(value)) return err(`${path}.value`, `a list needs the "in" operator, not "${op}"`, "listNeedsIn", { op: String(op) });
   if (isObject(value)) {
-    if (kind === "stage" || kind === "score" || kind === "category") return err(`${path}.value`, `${field} cannot be compared with a shop norm`);
+    if (kind === "stage" || kind === "score" || kind === "category") return err(`${path}.value`, `${field} cannot be compared with a shop norm`, "noNorm", { field });
     const { norm, times } = value;
-    for (const k of Object.keys(value)) if (k !== "norm" && k !== "times") err(`${path}.value.${k}`, `unexpected key "${k}"`);
+    for (const k of Object.keys(value)) if (k !== "norm" && k !== "times") err(`${path}.value.${k}`, `unexpected key "${k}"`, "unexpectedKey", { key: k });
     if (typeof norm !== "string" || !(norm in RULE_NORMS)) {
-      return err(`${path}.value.norm`, `unknown norm ${describe(norm)}; known norms: ${Object.keys(RULE_NORMS).join(", ")}`);
+      return err(`${path}.value.norm`, `unknown norm ${describe(norm)}; known norms: ${Object.keys(RULE_NORMS).join(", ")}`, "unknownNorm", { got: describe(norm), known: Object.keys(RULE_NORMS).join(", ") });
     }
     const normKind = RULE_NORMS[norm as RuleNorm].kind;
-    if (normKind !== kind) err(`${path}.value.norm`, `${field} is ${kind} but ${norm} is ${normKind}: they cannot be compared`);
+    if (normKind !== kind) err(`${path}.value.norm`, `${field} is ${kind} but ${norm} is ${normKind}: they cannot be compared`, "normKindMismatch", { field, norm });
     if (times !== undefined && (typeof times !== "number" || !Number.isFinite(times) || times <= 0)) {
-      err(`${path}.value.times`, `times must be a positive number, got ${describe(times)}`);
+      err(`${path}.value.times`, `times must be a positive number, got ${describe(times)}`, "timesPositive", { got: describe(times) });
     }
     return;
   }
