@@ -8,8 +8,8 @@
  * Options: --customers N[,N…] (10000,100000), --db sqlite,postgres, --seed S (1),
  * --orders-per-customer R (2.5: the generator gets R × N orders; it makes
  * ≈0.42 customers per order, so the shop has ≈N customers), --updates N (200),
- * --passes N (2 recomputes: the first writes every row, the second is the
- * steady state with rows already there), --batch N (5,000 records per
+ * --passes N (2 recomputes: the first writes every row, the second runs a
+ * day later over the same data, the daily pass), --batch N (5,000 records per
  * insert transaction), --line-items (also insert line items and refunds;
  * intelligence reads neither, so they are left out by default), --replicate K
  * (generate a shop of N / K customers and copy its customers and orders K
@@ -119,7 +119,7 @@ interface MeasureResult {
   fallbackReason: unknown;
   layerSizes: Record<string, number>;
   /** recomputeShop summaries' durationsMs, one per pass, with the process's peak RSS after it (cumulative). */
-  recompute: { durationsMs: Record<string, number>; moves: number; peakRssMB: number }[];
+  recompute: { durationsMs: Record<string, number>; moves: number; written: number; peakRssMB: number }[];
   fit: { loadMs: number; summariseMs: number; bgNbdMs: number; gammaGammaMs: number; totalMs: number; bgNbdIterations: number; bgNbdConverged: boolean; ggConverged: boolean | null; peakRssMB: number };
   cohort: { totalMs: number; analyzeOnlyMs: number; peakRssMB: number };
   update: { totalMs: Quantiles; computeMs: Quantiles; moves: number; peakRssMB: number };
@@ -263,6 +263,7 @@ async function populate(spec: PopulateSpec): Promise<PopulateResult> {
             orderGid,
             note: r.note,
             totalMinor: minor(r.totalRefunded),
+            goodsMinor: null,
             currencyCode: r.totalRefunded.shopMoney.currencyCode,
             createdAt: new Date(r.createdAt),
           }))
@@ -373,12 +374,15 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
   const recompute: MeasureResult["recompute"] = [];
   let summary!: Awaited<ReturnType<typeof recomputeShop>>;
   for (let i = 0; i < spec.passes; i++) {
+    // Pass k runs k days after the first: the daily pass, where the clock has moved and the data has not.
+    const passDeps = { ...deps, asOf: new Date(asOf.getTime() + i * 86_400_000) };
     const peak = phase();
-    summary = await recomputeShop(SHOP, deps);
+    summary = await recomputeShop(SHOP, passDeps);
     peak();
-    recompute.push({ durationsMs: summary.durationsMs, moves: summary.moves, peakRssMB: peakSoFarMB() });
-    log(`recompute ${i + 1}: ${JSON.stringify(summary.durationsMs)} (${summary.customers} customers, model ${summary.model})`);
+    recompute.push({ durationsMs: summary.durationsMs, moves: summary.moves, written: summary.written, peakRssMB: peakSoFarMB() });
+    log(`recompute ${i + 1} (as of ${passDeps.asOf.toISOString()}): ${JSON.stringify(summary.durationsMs)} (${summary.customers} customers, ${summary.written} rows written, model ${summary.model})`);
   }
+  deps.asOf = new Date(asOf.getTime() + (spec.passes - 1) * 86_400_000); // updates score against the last pass
 
   // 2. the model fit alone, over the same histories
   let fit: MeasureResult["fit"];
@@ -533,7 +537,7 @@ function fmtMs(v: number | undefined): string {
 }
 
 function table(results: SizeResult[]): string {
-  const header = ["db", "customers", "orders", "insert s", "recompute", "load", "segment", "predict", "rows", "write", "recompute#2", "fit", "cohort", "update p50", "update p99", "peak RSS MB"];
+  const header = ["db", "customers", "orders", "insert s", "recompute", "load", "segment", "predict", "rows", "write", "next day", "fit", "cohort", "update p50", "update p99", "peak RSS MB"];
   const rows: string[][] = [];
   for (const s of results) {
     for (const p of s.passes) {
@@ -577,7 +581,7 @@ function details(results: SizeResult[]): string {
       const f = m.fit;
       out.push(
         `  ${p.db}: ${m.buyers} buyers, model ${m.model}${m.fallbackReason ? ` (${JSON.stringify(m.fallbackReason)})` : ""}; db ${p.insert?.dbSizeMB ?? "?"} MB; ` +
-          `recompute ${m.recompute.map((r, i) => `#${i + 1} ${fmtMs(r.durationsMs.total)} (moves ${r.moves}, peak ${r.peakRssMB} MB)`).join(", ")}; ` +
+          `recompute ${m.recompute.map((r, i) => `#${i + 1} ${fmtMs(r.durationsMs.total)} (written ${r.written}, moves ${r.moves}, peak ${r.peakRssMB} MB)`).join(", ")}; ` +
           `fit: BG/NBD ${fmtMs(f.bgNbdMs)} (${f.bgNbdIterations} it, converged ${f.bgNbdConverged}), Gamma-Gamma ${fmtMs(f.gammaGammaMs)}, summarise ${fmtMs(f.summariseMs)} [history load ${fmtMs(f.loadMs)}]; ` +
           `cohort ${fmtMs(m.cohort.totalMs)} (analyzeRetention alone ${fmtMs(m.cohort.analyzeOnlyMs)}, peak ${m.cohort.peakRssMB} MB); ` +
           `update ×${m.update.totalMs.n}: total p50 ${m.update.totalMs.p50} / p99 ${m.update.totalMs.p99} / max ${m.update.totalMs.max} ms, compute p50 ${m.update.computeMs.p50} / p99 ${m.update.computeMs.p99} ms, ${m.update.moves} moves; ` +

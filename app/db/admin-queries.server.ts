@@ -12,6 +12,7 @@
  */
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { SqlDialect } from "./adapter.server";
+import type { StoredStateColumns } from "./insights-repository.server";
 
 export type AdminDb = Pick<
   PrismaClient,
@@ -82,12 +83,17 @@ export interface CustomerRow {
   orders: number;
   monetaryMinor: number;
   churnRisk: string | null;
+  /** As stored; the service replaces it with the value at the time of reading (`freshLtvReader`). */
   predictedLtvMinor: number | null;
+  /** The stored state behind fresh predictions (null: no insight row yet). */
+  state: (StoredStateColumns & { recencyDays: number | null }) | null;
 }
 
 const CUSTOMER_COLUMNS = `c."customerGid" AS "customerGid", c."firstName" AS "firstName", c."lastName" AS "lastName", c."email" AS "email",
   ci."layerId" AS "layerId", ci."lifecycleStage" AS "lifecycleStage", ci."orders" AS "orders", ci."monetaryMinor" AS "monetaryMinor",
-  ci."churnRisk" AS "churnRisk", ci."predictedLtvMinor" AS "predictedLtvMinor"`;
+  ci."churnRisk" AS "churnRisk", ci."predictedLtvMinor" AS "predictedLtvMinor", ci."recencyDays" AS "recencyDays",
+  ci."lastOrderAt" AS "lastOrderAt", ci."firstOrderDay" AS "firstOrderDay", ci."repeatOrders" AS "repeatOrders",
+  ci."repeatSpanDays" AS "repeatSpanDays", ci."meanRepeatValueMinor" AS "meanRepeatValueMinor", ci."meanOrderValueMinor" AS "meanOrderValueMinor"`;
 
 function nameOrEmailMatches(p: Params, term: string): string {
   const like = p.add(likePattern(term));
@@ -107,6 +113,18 @@ function toCustomerRow(r: Record<string, unknown>): CustomerRow {
     monetaryMinor: num(r.monetaryMinor),
     churnRisk: (r.churnRisk as string | null) ?? null,
     predictedLtvMinor: numOrNull(r.predictedLtvMinor),
+    state:
+      r.layerId === null || r.layerId === undefined
+        ? null
+        : {
+            recencyDays: numOrNull(r.recencyDays),
+            lastOrderAt: r.lastOrderAt === null || r.lastOrderAt === undefined ? null : new Date(r.lastOrderAt as string | number | Date),
+            firstOrderDay: numOrNull(r.firstOrderDay),
+            repeatOrders: numOrNull(r.repeatOrders),
+            repeatSpanDays: numOrNull(r.repeatSpanDays),
+            meanRepeatValueMinor: numOrNull(r.meanRepeatValueMinor),
+            meanOrderValueMinor: numOrNull(r.meanOrderValueMinor),
+          },
   };
 }
 

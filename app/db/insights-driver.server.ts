@@ -181,10 +181,18 @@ function pgSession(client: pg.PoolClient, inTransaction: boolean): SqlSession {
 function pgDriver(pool: pg.Pool): InsightsDriver {
   const withClient = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
+    // A checked-out client emits 'error' when the server goes away (PostgreSQL killed, failover):
+    // unheard, Node ends the process. Its query rejects anyway; the client is discarded below.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on("error", onError);
     try {
       return await fn(client);
     } finally {
-      client.release();
+      client.off("error", onError);
+      client.release(broken);
     }
   };
   return {

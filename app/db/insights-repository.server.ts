@@ -15,8 +15,18 @@ import type { RawSqlClient } from "./sync-repository.server";
 /** A Prisma client or transaction client: raw SQL plus the three intelligence models. */
 export type InsightsDb = RawSqlClient & Pick<PrismaClient, "customerInsight" | "layerMove" | "shopInsight" | "shop">;
 
+/** The stored state columns behind fresh predictions (`domain/customers/insight-state.ts`): null for a prospect. */
+export interface StoredStateColumns {
+  lastOrderAt: Date | null;
+  firstOrderDay: number | null;
+  repeatOrders: number | null;
+  repeatSpanDays: number | null;
+  meanRepeatValueMinor: number | null;
+  meanOrderValueMinor: number | null;
+}
+
 /** One customer's stored insight, as the service writes it. Money in minor units; times as Dates. */
-export interface CustomerInsightRow {
+export interface CustomerInsightRow extends StoredStateColumns {
   customerGid: string;
   layerId: string;
   lifecycleStage: string;
@@ -40,6 +50,7 @@ export interface CustomerInsightRow {
   /** JSON text. */
   layerReason: string;
   computedAt: Date;
+  stateHash: number;
 }
 
 export interface LayerMoveRow {
@@ -67,6 +78,7 @@ const INSIGHT_COLUMNS = [
   "shopDomain", "customerGid", "layerId", "lifecycleStage", "r", "f", "m", "recencyDays", "orders", "aovMinor",
   "monetaryMinor", "pAlive", "expectedOrders30", "expectedOrders90", "expectedOrders365", "expectedOrderValueMinor",
   "predictedLtvMinor", "churnRisk", "churnReason", "expectedNextOrderAt", "layerReason", "computedAt",
+  "lastOrderAt", "firstOrderDay", "repeatOrders", "repeatSpanDays", "meanRepeatValueMinor", "meanOrderValueMinor", "stateHash",
 ] as const;
 const MOVE_COLUMNS = ["id", "shopDomain", "customerGid", "fromLayer", "toLayer", "direction", "movedAt"] as const;
 
@@ -118,6 +130,7 @@ export class InsightsRepository {
       bigintOrNull(r.aovMinor), BigInt(Math.round(r.monetaryMinor)), r.pAlive, r.expectedOrders30, r.expectedOrders90,
       r.expectedOrders365, bigintOrNull(r.expectedOrderValueMinor), bigintOrNull(r.predictedLtvMinor), r.churnRisk,
       r.churnReason, r.expectedNextOrderAt, r.layerReason, r.computedAt,
+      r.lastOrderAt, r.firstOrderDay, r.repeatOrders, r.repeatSpanDays, r.meanRepeatValueMinor, r.meanOrderValueMinor, r.stateHash,
     ]);
     await this.insertRows("CustomerInsight", INSIGHT_COLUMNS, values, ` ON CONFLICT ("shopDomain","customerGid") DO UPDATE SET ${updates}`);
   }
@@ -204,6 +217,8 @@ export type InsightValues = [
   expectedOrders30: number | null, expectedOrders90: number | null, expectedOrders365: number | null,
   expectedOrderValueMinor: number | null, predictedLtvMinor: number | null, churnRisk: string | null, churnReason: string | null,
   expectedNextOrderAtMs: number | null, layerReason: string, computedAtMs: number,
+  lastOrderAtMs: number | null, firstOrderDay: number | null, repeatOrders: number | null, repeatSpanDays: number | null,
+  meanRepeatValueMinor: number | null, meanOrderValueMinor: number | null, stateHash: number,
 ];
 
 /** A row as values (rounding money as `upsertCustomerInsights` does). */
@@ -213,14 +228,17 @@ export function insightValues(r: CustomerInsightRow): InsightValues {
     r.customerGid, r.layerId, r.lifecycleStage, r.r, r.f, r.m, r.recencyDays, r.orders, round(r.aovMinor), Math.round(r.monetaryMinor),
     r.pAlive, r.expectedOrders30, r.expectedOrders90, r.expectedOrders365, round(r.expectedOrderValueMinor), round(r.predictedLtvMinor),
     r.churnRisk, r.churnReason, r.expectedNextOrderAt === null ? null : r.expectedNextOrderAt.getTime(), r.layerReason, r.computedAt.getTime(),
+    r.lastOrderAt === null ? null : r.lastOrderAt.getTime(), r.firstOrderDay, r.repeatOrders, r.repeatSpanDays,
+    r.meanRepeatValueMinor, r.meanOrderValueMinor, r.stateHash,
   ];
 }
 
 const INSIGHT_PG_TYPES = [
   "text", "text", "text", "int4", "int4", "int4", "int4", "int4", "int8", "int8", "float8", "float8", "float8", "float8",
   "int8", "int8", "text", "text", "timestamp(3)", "text", "timestamp(3)",
+  "timestamp(3)", "int4", "int4", "int4", "float8", "float8", "float8",
 ] as const;
-const TIME_COLUMNS = new Set([18, 20]); // positions of expectedNextOrderAt and computedAt in InsightValues
+const TIME_COLUMNS = new Set([18, 20, 21]); // positions of expectedNextOrderAt, computedAt and lastOrderAt in InsightValues
 const MONEY_COLUMNS = new Set([8, 9, 14, 15]);
 
 /**
@@ -253,24 +271,13 @@ export class InsightsBulkRepository {
     return { layers: (layers as string | null) ?? null, computedAtMs: computedAt == null ? null : toMs(computedAt as string), currencyCode: (currencyCode as string | null) ?? null };
   }
 
-  /**
-   * Streams the shop's stored rows: with `full`, every column as {@link InsightValues}
-   * (to compare), else only `[customerGid, layerId]`.
-   */
-  async eachStored(shopDomain: string, full: boolean, onRow: (values: unknown[]) => void): Promise<void> {
-    const num = (c: string) => (this.dialect === "postgresql" ? `${quote(c)}::float8` : quote(c));
-    const columns = full
-      ? INSIGHT_COLUMNS.slice(1).map((c, i) =>
-          TIME_COLUMNS.has(i) ? msColumn(this.dialect, quote(c)) : MONEY_COLUMNS.has(i) ? num(c) : quote(c),
-        )
-      : [quote("customerGid"), quote("layerId")];
-    await this.db.each(`SELECT ${columns.join(", ")} FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)}`, [shopDomain], (row) => {
-      if (full) {
-        for (const i of TIME_COLUMNS) if (row[i] !== null) row[i] = toMs(row[i] as string);
-        for (const i of MONEY_COLUMNS) if (typeof row[i] === "bigint") row[i] = Number(row[i]);
-      }
-      onRow(row);
-    });
+  /** Streams the shop's stored `[customerGid, layerId, stateHash]`: what a pass compares its new state with. */
+  async eachStoredState(shopDomain: string, onRow: (customerGid: string, layerId: string, stateHash: number | null) => void): Promise<void> {
+    await this.db.each(
+      `SELECT "customerGid", "layerId", "stateHash" FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)}`,
+      [shopDomain],
+      (row) => onRow(row[0] as string, row[1] as string, row[2] === null ? null : Number(row[2])),
+    );
   }
 
   /** Inserts or replaces customers' rows (never touches `writtenHash`). */
@@ -319,13 +326,23 @@ export class InsightsBulkRepository {
     }
   }
 
-  /** Removes the rows of customers deleted or no longer synced; returns how many. */
-  async deleteGone(shopDomain: string): Promise<number> {
-    return this.db.run(
-      `DELETE FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} AND NOT EXISTS (SELECT 1 FROM "Customer" c` +
-        ` WHERE c."shopDomain" = "CustomerInsight"."shopDomain" AND c."customerGid" = "CustomerInsight"."customerGid" AND c."deletedAt" IS NULL)`,
-      [shopDomain],
-    );
+  /**
+   * Removes the rows of `candidates` (stored customers the pass did not load) whose customer is
+   * deleted or no longer synced; returns how many. The check runs here, in the write transaction:
+   * a customer synced after the pass loaded keeps the row an update gave it.
+   */
+  async deleteGone(shopDomain: string, candidates: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (let i = 0; i < candidates.length; i += 500) {
+      const part = candidates.slice(i, i + 500);
+      const list = part.map((_, k) => this.p(k + 2)).join(",");
+      deleted += await this.db.run(
+        `DELETE FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} AND "customerGid" IN (${list}) AND NOT EXISTS (SELECT 1 FROM "Customer" c` +
+          ` WHERE c."shopDomain" = "CustomerInsight"."shopDomain" AND c."customerGid" = "CustomerInsight"."customerGid" AND c."deletedAt" IS NULL)`,
+        [shopDomain, ...part],
+      );
+    }
+    return deleted;
   }
 
   async saveShopInsight(row: ShopInsightRow): Promise<void> {

@@ -145,7 +145,7 @@ function ScoresCard({ insight, currencyCode, f }: { insight: Insight; currencyCo
           <Figure label={f.t("cust.netSpend")} value={f.money(insight.monetaryMinor, currencyCode)} />
         </InlineGrid>
         <Text as="p" variant="bodySm" tone="subdued">
-          {f.t("common.computedAt", { at: f.dateTime(insight.computedAt) })}
+          {f.t("cust.stateAsOf", { at: f.dateTime(insight.computedAt) })}
         </Text>
       </BlockStack>
     </Card>

@@ -52,7 +52,7 @@ import { DEFAULT_EARN_RULES, EarnRulesSchema, type EarnRules } from "~/domain/lo
 import type { FriendDiscountKind } from "~/domain/referrals/settings";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { MessageKey } from "~/i18n/messages";
-import { currencyDigits } from "~/i18n/translate";
+import { currencyExponent, InvalidAmountError } from "~/domain/sync/money";
 import * as intelligence from "~/services/intelligence.server";
 import { adjustPoints, customerHistory, getBalance, InsufficientPointsError, LoyaltyProgramOffError } from "~/services/points.server";
 import { getReferralSettings, InvalidReferralSettingsError, listReferralsForCustomer, updateReferralSettings, type ReferralSettingsIssue } from "~/services/referrals.server";
@@ -362,18 +362,26 @@ async function customersOfLayer(
   args: { search: string; cursor: string | null; take: number },
 ): Promise<{ customers: CustomerListItem[]; nextCursor: string | null }> {
   if (args.search) {
-    const page = await searchCustomersInLayer(deps.db, deps.dialect, { shopDomain, layerId, search: args.search, cursor: args.cursor, take: args.take });
-    return { customers: page.customers.map(listItem), nextCursor: page.nextCursor };
+    const [page, ltv] = await Promise.all([
+      searchCustomersInLayer(deps.db, deps.dialect, { shopDomain, layerId, search: args.search, cursor: args.cursor, take: args.take }),
+      intelligence.freshLtvReader(shopDomain, deps),
+    ]);
+    return { customers: page.customers.map((c) => listItem(withFreshLtv(c, ltv))), nextCursor: page.nextCursor };
   }
   const page = await intelligence.listCustomersInLayer(shopDomain, layerId, { ...deps, cursor: args.cursor, take: args.take });
   const contacts = await customerContacts(deps.db, shopDomain, page.customers.map((c) => c.customerGid));
   return {
     customers: page.customers.map((c) => {
       const contact = contacts.get(c.customerGid);
-      return listItem({ ...c, layerId, firstName: contact?.firstName ?? null, lastName: contact?.lastName ?? null, email: contact?.email ?? null });
+      return listItem({ ...c, layerId, firstName: contact?.firstName ?? null, lastName: contact?.lastName ?? null, email: contact?.email ?? null, state: null });
     }),
     nextCursor: page.nextCursor,
   };
+}
+
+/** The row with its predicted LTV at the time of reading (its stored one is as of its last write). */
+function withFreshLtv(r: CustomerRow, ltv: (row: intelligence.StoredInsightState) => number | null): CustomerRow {
+  return r.state === null ? r : { ...r, predictedLtvMinor: ltv({ customerGid: r.customerGid, predictedLtvMinor: r.predictedLtvMinor, ...r.state }) };
 }
 
 function listItem(r: CustomerRow): CustomerListItem {
@@ -406,7 +414,7 @@ export const LAYER_CSV_COLUMNS = [
  */
 export async function* layerCsvLines(shopDomain: string, layerId: string, deps: AdminDeps): AsyncGenerator<string> {
   const currency = (await shopCurrency(deps.db, shopDomain)) ?? "USD";
-  const exponent = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const exponent = currencyExponent(currency);
   const money = (minor: number | null) => (minor === null ? "" : (minor / 10 ** exponent).toFixed(exponent));
   yield LAYER_CSV_COLUMNS.join(",") + "\r\n";
   let cursor: string | null = null;
@@ -447,14 +455,15 @@ export async function customerList(
   args: { search?: string | null; cursor?: string | null; take?: number } = {},
 ): Promise<CustomerListView> {
   const search = args.search?.trim() ?? "";
-  const [page, currencyCode, insights] = await Promise.all([
+  const [page, currencyCode, insights, ltv] = await Promise.all([
     searchCustomers(deps.db, deps.dialect, { shopDomain, search, cursor: args.cursor ?? null, take: Math.min(500, Math.max(1, args.take ?? PAGE_SIZE)) }),
     shopCurrency(deps.db, shopDomain),
     intelligence.getShopInsights(shopDomain, deps),
+    intelligence.freshLtvReader(shopDomain, deps),
   ]);
   return {
     search,
-    customers: page.customers.map(listItem),
+    customers: page.customers.map((c) => listItem(withFreshLtv(c, ltv))),
     nextCursor: page.nextCursor,
     currencyCode: currencyCode ?? "USD",
     layerNames: Object.fromEntries((insights?.layers ?? []).map((l) => [l.id, l.name])),
@@ -660,7 +669,7 @@ function moneyMinor(value: FormDataEntryValue | null, currencyCode: string): num
   if (value === null) return undefined;
   const text = String(value).trim();
   if (text === "") return undefined;
-  const digits = currencyDigits(currencyCode);
+  const digits = currencyExponent(currencyCode);
   if (!new RegExp(`^\\d+(\\.\\d{0,${digits}})?$`).test(text)) return Number.NaN;
   return Math.round(Number(text) * 10 ** digits);
 }
@@ -891,6 +900,7 @@ export async function saveSettingsSection(
           if (!deps.variants) throw new Error("no Admin API for the variant check");
           variant = await deps.variants.variant(variantGid);
         } catch (error) {
+          if (error instanceof InvalidAmountError) return { ok: false, errors: { variantGid: { key: "err.productPrice" } } };
           logger.warn("free-product reward: variant lookup failed", { shopDomain, error: error instanceof Error ? error.message : String(error) });
           return { ok: false, errors: { variantGid: { key: "err.productLookup" } } };
         }
@@ -1004,7 +1014,7 @@ async function acquisitionCostSaved(save: () => Promise<void>): Promise<ActionRe
     return { ok: true };
   } catch (error) {
     if (!(error instanceof InvalidAcquisitionCostError)) throw error;
-    return { ok: false, errors: Object.fromEntries(error.problems.map((p) => [p.field, { key: "err.invalid", vars: { detail: p.message } }])) };
+    return { ok: false, errors: Object.fromEntries(error.problems.map((p) => [p.field, { key: `cacErr.${p.code}`, vars: p.params } satisfies FieldError])) };
   }
 }
 
@@ -1081,7 +1091,7 @@ export async function enableProgrammeWithDefaults(shopDomain: string, deps: Admi
   const existing = await shopRewards(deps.db, shopDomain);
   if (existing.length > 0) return { rewardsCreated: 0 };
   const currencyCode = (await shopCurrency(deps.db, shopDomain)) ?? "USD";
-  const digits = currencyDigits(currencyCode);
+  const digits = currencyExponent(currencyCode);
   for (const r of STARTER_REWARDS) {
     await createReward(
       shopDomain,

@@ -28,9 +28,11 @@ import {
   type CustomerInsightRow,
   type InsightValues,
   type InsightsDb,
+  type StoredStateColumns,
 } from "~/db/insights-repository.server";
 import { PurchaseHistoryReader, historyOfCustomer, loadPurchaseColumns } from "~/db/purchase-histories.server";
-import type { PurchaseHistory } from "~/domain/customers/purchase-history";
+import { DAY_MS, type PurchaseHistory } from "~/domain/customers/purchase-history";
+import { type InsightState, type PurchaseState, insightStateHash, recencyDaysAt, summaryAt } from "~/domain/customers/insight-state";
 import { analyzeRetention, type AnalyticsOptions, type RetentionAnalysis } from "~/domain/analytics";
 import {
   type ChurnRisk,
@@ -66,6 +68,7 @@ import {
   type ShopColumns,
   type LayerDefinition,
   type MoveRates,
+  type PurchaseColumns,
   type ShopBaseline,
 } from "~/domain/segments";
 import type { PrismaClient } from "~/generated/prisma/client";
@@ -122,9 +125,10 @@ export interface RecomputeSummary {
   model: "bgnbd" | "empirical";
   fallbackReason: FitDiagnostics["fallbackReason"];
   /**
-   * Customer rows written by this pass. Rows whose every column (as-of
-   * instant included) is already stored are not rewritten: a second pass at
-   * the same `asOf` over unchanged data writes none.
+   * Customer rows written by this pass: those whose stored state (layer, rule,
+   * scores, stage, churn level, purchase inputs: `insightStateHash`) changed.
+   * A second pass over unchanged data writes none, at the same `asOf` or a later one
+   * unless the clock moved a customer's stage, layer or churn level.
    */
   written: number;
   /**
@@ -139,12 +143,15 @@ export interface RecomputeSummary {
  * The full pass for one shop: loads every customer's purchase history, runs
  * `segmentShop` (with the shop's stored layer set, or the domain's defaults)
  * and `predictShop` (refits BG/NBD + Gamma-Gamma or falls back to the
- * empirical model), then in one transaction rewrites every customer's
- * `CustomerInsight`, records a `LayerMove` for each customer whose stored layer
+ * empirical model), then in one transaction writes the `CustomerInsight` of
+ * every customer whose stored state changed, records a `LayerMove` for each customer whose stored layer
  * changed, deletes the rows of customers deleted since, and saves the
  * `ShopInsight` (baseline, layers, fit) that {@link updateCustomer} scores against.
  *
- * Idempotent: a second pass with the same data and `asOf` writes the same rows and no moves.
+ * Rows not rewritten keep their clock-dependent columns as of their own
+ * `computedAt`; readers compute those fresh ({@link getCustomerInsight}).
+ *
+ * Idempotent: a second pass over the same data writes no rows and no moves.
  *
  * @throws InvalidLayersError when the stored layer set does not validate
  * @example
@@ -172,35 +179,49 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
   const t3 = performance.now();
 
   const compiled = compileLayers(layers, segmentation.norms);
-  const values = insightValueRows(purchases.customerIds, segmentation.columns, segmentation.baseline, compiled, segmentation.layerIds,
+  const rows = insightRowBuilder(purchases, segmentation.columns, segmentation.baseline, compiled, segmentation.layerIds,
     segmentation.layerIndex, summaries, customerPredictor(asOfMs, fit.bgNbd, fit.gammaGamma, fit.fitDiagnostics.empirical), asOfMs,
     state.currencyCode ?? undefined, behaviour);
+  const n = purchases.count;
   const t4 = performance.now();
 
-  // A stored row can only equal a new one when it was computed at the same instant (computedAt is a column).
-  const compare = state.computedAtMs === asOfMs;
-  const { moves, written } = await driver.transaction(async (session) => {
+  // Only customers whose stored state changed are rewritten: the clock-dependent values are read fresh (insight-state.ts).
+  const { moves, written, rowsMs } = await driver.transaction(async (session) => {
     const tx = new InsightsBulkRepository(session, deps.dialect, driver.kind);
-    const unchanged = new Uint8Array(values.length);
+    const storedHash = new Float64Array(n).fill(Number.NaN);
+    const storedLayer: (string | undefined)[] = new Array(n);
+    const gone: string[] = [];
+    await tx.eachStoredState(shopDomain, (customerGid, layerId, hash) => {
+      const i = purchases.indexOf.get(customerGid);
+      if (i === undefined) {
+        gone.push(customerGid); // deleted (or synced since the load): removed below if deleted
+        return;
+      }
+      storedLayer[i] = layerId;
+      if (hash !== null) storedHash[i] = hash;
+    });
+    const rowsStart = performance.now();
     // Previous layers only of customers whose layer differs: diffLayers gives the same moves, in stored order.
     const previous = new Map<string, string>();
     const next = new Map<string, string>();
-    await tx.eachStored(shopDomain, compare, (stored) => {
-      const i = purchases.indexOf.get(stored[0] as string);
-      if (i === undefined) return; // a deleted customer: removed below
-      const row = values[i];
-      if (stored[1] !== row[1]) {
-        previous.set(row[0], stored[1] as string);
+    const changed: InsightValues[] = [];
+    for (let i = 0; i < n; i++) {
+      if (rows.stateHash(i) === storedHash[i]) continue;
+      const row = rows.values(i);
+      changed.push(row);
+      const before = storedLayer[i];
+      if (before !== undefined && before !== row[1]) {
+        previous.set(row[0], before);
         next.set(row[0], row[1]);
-      } else if (compare && sameValues(row, stored)) unchanged[i] = 1;
-    });
-    const changed = unchanged.includes(1) ? values.filter((_, i) => unchanged[i] === 0) : values;
+      }
+    }
+    const rowsMs = performance.now() - rowsStart;
     await tx.upsert(shopDomain, changed);
     const moves = diffLayers(previous, next, asOfMs, layers);
     await tx.insertMoves(shopDomain, moves.map((m) => ({
       customerGid: m.customerId, fromLayer: m.from, toLayer: m.to, direction: m.direction, movedAt: deps.asOf,
     })));
-    await tx.deleteGone(shopDomain);
+    await tx.deleteGone(shopDomain, gone);
     await tx.saveShopInsight({
       shopDomain,
       baseline: JSON.stringify(segmentation.baseline),
@@ -210,7 +231,7 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
       computedAt: deps.asOf,
       durationMs: Math.round(performance.now() - t0),
     });
-    return { moves: moves.length, written: changed.length };
+    return { moves: moves.length, written: changed.length, rowsMs };
   });
   const t5 = performance.now();
 
@@ -225,7 +246,9 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
     model: fit.model,
     fallbackReason: fit.fitDiagnostics.fallbackReason,
     written,
-    durationsMs: { load: ms(t0, t1), segment: ms(t1, t2), predict: ms(t2, t3), rows: ms(t3, t4), write: ms(t4, t5), total: ms(t0, t5) },
+    durationsMs: {
+      load: ms(t0, t1), segment: ms(t1, t2), predict: ms(t2, t3), rows: ms(t3, t4) + ms(0, rowsMs), write: ms(t4, t5) - ms(0, rowsMs), total: ms(t0, t5),
+    },
   };
 }
 
@@ -362,13 +385,26 @@ export interface CustomerInsightView {
     churnRisk: ChurnRisk;
     expectedNextOrderAt: Date | null;
   };
+  /** When the stored state (layer, reason, scores, stage, churn level) was last written. */
   computedAt: Date;
+  /** The instant recency and predictions describe (the reader's `asOf`, default now). */
+  asOf: Date;
   /** The customer's latest layer moves, newest first. */
   recentMoves: { from: string | null; to: string; direction: string; movedAt: Date }[];
 }
 
-/** Everything stored about one customer, reasons parsed (and put in words). Null when none is stored. */
-export async function getCustomerInsight(shopDomain: string, customerGid: string, deps: IntelligenceDeps): Promise<CustomerInsightView | null> {
+/**
+ * Everything stored about one customer, reasons parsed (and put in words), with
+ * recency and predictions computed at `deps.asOf` (default now) from the stored
+ * state and the shop's fitted model. The layer, its reason, the scores, the
+ * stage and the churn level are as of the last pass or update (`computedAt`).
+ * Null when none is stored.
+ */
+export async function getCustomerInsight(
+  shopDomain: string,
+  customerGid: string,
+  deps: IntelligenceDeps & { asOf?: Date },
+): Promise<CustomerInsightView | null> {
   const repo = new InsightsRepository(deps.db, deps.dialect);
   const [row, stored, moves, currencyCode] = await Promise.all([
     repo.customerInsight(shopDomain, customerGid),
@@ -386,18 +422,28 @@ export async function getCustomerInsight(shopDomain: string, customerGid: string
       ? explainRule(layer.rule, reason.values as unknown as CustomerFeatures, shopNorms(model.baseline), { currencyCode: currencyCode ?? undefined })
       : "No layer's rule matched this customer");
   const num = (v: bigint | null) => (v === null ? null : Number(v));
+  const asOf = deps.asOf ?? new Date();
+  const fresh = model ? freshValues(row, model, asOf.getTime()) : null;
   return {
     customerGid,
     layer: { id: row.layerId, name: layer?.name ?? row.layerId },
     layerReason: { matchedRule: reason.matchedRule, values: reason.values, explanation },
     lifecycleStage: row.lifecycleStage,
     rfm: { r: row.r, f: row.f, m: row.m },
-    recencyDays: row.recencyDays,
+    recencyDays: fresh ? fresh.recencyDays : row.recencyDays,
     orders: row.orders,
     aovMinor: num(row.aovMinor),
     monetaryMinor: Number(row.monetaryMinor),
-    prediction:
-      row.pAlive === null
+    prediction: fresh
+      ? fresh.prediction && {
+          pAlive: fresh.prediction.pAlive,
+          expectedOrders: fresh.prediction.expectedOrders,
+          expectedOrderValueMinor: fresh.prediction.expectedOrderValueMinor,
+          predictedLtvMinor: fresh.prediction.predictedLtvMinor,
+          churnRisk: fresh.prediction.churnRisk,
+          expectedNextOrderAt: fresh.prediction.expectedNextOrderAt === null ? null : new Date(fresh.prediction.expectedNextOrderAt),
+        }
+      : row.pAlive === null
         ? null
         : {
             pAlive: row.pAlive,
@@ -408,6 +454,7 @@ export async function getCustomerInsight(shopDomain: string, customerGid: string
             expectedNextOrderAt: row.expectedNextOrderAt,
           },
     computedAt: row.computedAt,
+    asOf,
     recentMoves: moves.map((m) => ({ from: m.fromLayer, to: m.toLayer, direction: m.direction, movedAt: m.movedAt })),
   };
 }
@@ -425,15 +472,19 @@ export interface LayerPage {
 export async function listCustomersInLayer(
   shopDomain: string,
   layerId: string,
-  deps: IntelligenceDeps & { cursor?: string | null; take?: number },
+  deps: IntelligenceDeps & { cursor?: string | null; take?: number; asOf?: Date },
 ): Promise<LayerPage> {
   const take = Math.min(500, Math.max(1, deps.take ?? 50));
-  const rows = await new InsightsRepository(deps.db, deps.dialect).customersInLayer(shopDomain, layerId, deps.cursor ?? null, take + 1);
+  const repo = new InsightsRepository(deps.db, deps.dialect);
+  const [rows, predictedLtv] = await Promise.all([
+    repo.customersInLayer(shopDomain, layerId, deps.cursor ?? null, take + 1),
+    freshLtvReader(shopDomain, deps),
+  ]);
   const page = rows.slice(0, take);
   return {
     customers: page.map((r) => ({
       customerGid: r.customerGid, lifecycleStage: r.lifecycleStage, orders: r.orders, monetaryMinor: Number(r.monetaryMinor),
-      churnRisk: r.churnRisk, predictedLtvMinor: r.predictedLtvMinor === null ? null : Number(r.predictedLtvMinor),
+      churnRisk: r.churnRisk, predictedLtvMinor: predictedLtv(r),
     })),
     nextCursor: rows.length > take ? page[page.length - 1].customerGid : null,
   };
@@ -477,7 +528,69 @@ export async function getRetentionAnalytics(
   return analyzeRetention(histories, { ...deps.options, asOf: deps.asOf.getTime() });
 }
 
+/** What a fresh read needs of a row (a `CustomerInsight` row has it). */
+export interface StoredInsightState extends StoredStateColumns {
+  customerGid: string;
+  recencyDays: number | null;
+  predictedLtvMinor: bigint | number | null;
+}
+
+/**
+ * Predicted lifetime value at `deps.asOf` (default now) for rows of one shop,
+ * from their stored state and the shop's fitted model: what lists, exports and
+ * the write-back show. Rows stored before the state columns existed (or before
+ * the shop's first pass) give their stored value.
+ *
+ * @example
+ * const ltv = await freshLtvReader(shop, { db: prisma, dialect });
+ * rows.map((r) => ltv(r));
+ */
+export async function freshLtvReader(
+  shopDomain: string,
+  deps: IntelligenceDeps & { asOf?: Date },
+): Promise<(row: StoredInsightState) => number | null> {
+  const stored = await new InsightsRepository(deps.db, deps.dialect).shopInsight(shopDomain);
+  const model = stored ? storedModel(shopDomain, stored) : null;
+  const asOfMs = (deps.asOf ?? new Date()).getTime();
+  const predictor = model ? customerPredictor(asOfMs, ...modelParams(model)) : null;
+  return (row) => {
+    const s = predictor ? summaryAt(statePart(row), asOfMs) : null;
+    if (predictor && s) return predictor.predict(row.customerGid, s).predictedLtvMinor;
+    // A prospect (null), or a row stored before the state columns: its stored value.
+    return row.predictedLtvMinor === null ? null : Number(row.predictedLtvMinor);
+  };
+}
+
+function statePart(row: StoredInsightState): PurchaseState {
+  return {
+    lastOrderAtMs: row.lastOrderAt === null ? null : row.lastOrderAt.getTime(),
+    firstOrderDay: row.firstOrderDay,
+    repeatOrders: row.repeatOrders,
+    repeatSpanDays: row.repeatSpanDays,
+    meanRepeatValueMinor: row.meanRepeatValueMinor,
+    meanOrderValueMinor: row.meanOrderValueMinor,
+  };
+}
+
+/**
+ * Recency and the prediction at `asOfMs` from a row's stored state: exactly what
+ * a pass at `asOfMs` with the same fit computes. Null for a row stored before the
+ * state columns existed (the reader then shows the stored values).
+ */
+function freshValues(row: StoredInsightState, model: StoredModel, asOfMs: number): { recencyDays: number | null; prediction: CustomerPrediction | null } | null {
+  const state = statePart(row);
+  const s = summaryAt(state, asOfMs);
+  if (!s) return row.repeatOrders === null && row.lastOrderAt === null && row.recencyDays !== null ? null : { recencyDays: null, prediction: null };
+  return {
+    recencyDays: recencyDaysAt(state, asOfMs),
+    prediction: customerPredictor(asOfMs, ...modelParams(model)).predict(row.customerGid, s),
+  };
+}
+
 // ---------------------------------------------------------------- internals
+
+/** The stored reason's rule when no layer matched (as the domain's `assignLayer` writes it). */
+const NO_MATCH_RULE = "none";
 
 interface StoredLayerReason {
   matchedRule: string;
@@ -516,12 +629,14 @@ function storedModel(shopDomain: string, stored: { baseline: string; layers: str
 /**
  * Row values for the full pass, customer by customer in the pass's order:
  * features from the columns `segmentShop` read, layers from its result,
- * predictions from the shop's predictor. Gives exactly the values `toRow`
+ * predictions from the shop's predictor. `stateHash(i)` is cheap (no expected
+ * orders, value or reason text) and is what the pass compares with the stored
+ * hash; `values(i)` (after `stateHash(i)`) gives exactly the values `toRow`
  * gives (the single-customer update's row), with the reason's JSON written
  * directly (one rendered rule per layer, not an object per customer).
  */
-function insightValueRows(
-  customerIds: readonly string[],
+function insightRowBuilder(
+  purchases: PurchaseColumns,
   cols: ShopColumns,
   baseline: ShopBaseline,
   compiled: CompiledLayers,
@@ -532,56 +647,88 @@ function insightValueRows(
   asOfMs: number,
   currencyCode: string | undefined,
   behaviour: BehaviourColumns | null = null,
-): InsightValues[] {
+) {
+  const { customerIds } = purchases;
   const byId = new Map(compiled.layers.map((l) => [l.id, l]));
   // The rule in words is the same for everyone in a layer: render it once per layer.
-  const rendered = new Map<string, { head: string; fields: (keyof CustomerFeatures)[]; keys: string[] }>();
+  const rendered = new Map<string, { ruleText: string; head: string; fields: (keyof CustomerFeatures)[]; keys: string[] }>();
   for (const l of compiled.layers) {
     const fields = ruleFields(l.rule);
+    const ruleText = renderRule(l.rule, { norms: compiled.norms, currencyCode });
     rendered.set(l.id, {
-      head: `{"matchedRule":${JSON.stringify(renderRule(l.rule, { norms: compiled.norms, currencyCode }))},"values":{`,
+      ruleText,
+      head: `{"matchedRule":${JSON.stringify(ruleText)},"values":{`,
       fields,
       keys: fields.map((f, k) => (k === 0 ? "" : ",") + JSON.stringify(f) + ":"),
     });
   }
-  const noMatch = JSON.stringify({ matchedRule: "none", values: {}, explanation: "No layer's rule matched this customer" } satisfies StoredLayerReason);
+  const noMatch = JSON.stringify({ matchedRule: NO_MATCH_RULE, values: {}, explanation: "No layer's rule matched this customer" } satisfies StoredLayerReason);
+  const asOfDay = Math.floor(asOfMs / DAY_MS);
   const row = emptyFeatures();
   const s = { x: 0, tx: 0, T: 0, meanRepeatValueMinor: null as number | null, meanOrderValueMinor: 0 };
-  const out: InsightValues[] = new Array(customerIds.length);
-  for (let i = 0; i < customerIds.length; i++) {
-    const id = customerIds[i];
-    fillFeatures(row, id, cols.orders[i], cols.recencyDays[i], cols.daysSinceFirstOrder[i], cols.daysSinceCreated[i],
-      cols.monetaryMinor[i], cols.aovMinor[i], baseline);
-    if (behaviour) fillBehaviourFeatures(row, behaviour, i, asOfMs);
-    const layerId = layerIds[layerIndex[i]];
-    const r = byId.has(layerId) ? rendered.get(layerId)! : null;
-    let reason = noMatch;
-    if (r) {
-      // JSON.stringify({ matchedRule, values }) by hand: numbers as JSON writes them, non-finite as null.
-      reason = r.head;
-      for (let k = 0; k < r.fields.length; k++) reason += r.keys[k] + jsonValue(row[r.fields[k]]);
-      reason += "}}";
-    }
-    const x = summaries.x[i];
-    let p: CustomerPrediction | null = null;
-    if (x >= 0) {
-      s.x = x;
-      s.tx = summaries.tx[i];
-      s.T = summaries.T[i];
-      s.meanRepeatValueMinor = x > 0 ? summaries.meanRepeatValueMinor[i] : null;
-      s.meanOrderValueMinor = summaries.meanOrderValueMinor[i];
-      p = predictor.predict(id, s);
-    }
-    out[i] = [
-      id, layerId, row.lifecycleStage, row.r, row.f, row.m, row.recencyDays, row.orders,
-      row.aovMinor === null ? null : Math.round(row.aovMinor), Math.round(row.monetaryMinor),
-      p?.pAlive ?? null, p?.expectedOrders.next30Days ?? null, p?.expectedOrders.next90Days ?? null, p?.expectedOrders.next365Days ?? null,
-      p === null ? null : Math.round(p.expectedOrderValueMinor), p === null ? null : Math.round(p.predictedLtvMinor),
-      p?.churnRisk.level ?? null, p ? predictor.churnReasonJson(p.churnRisk) : null,
-      p?.expectedNextOrderAt ?? null, reason, asOfMs,
-    ];
+  let state: InsightState | null = null;
+  let hash = 0;
+
+  /** The last counted order at or before the as-of (orders are sorted by time). */
+  function lastOrderAt(i: number): number | null {
+    for (let k = purchases.orderStart[i + 1] - 1; k >= purchases.orderStart[i]; k--) if (purchases.orderAt[k] <= asOfMs) return purchases.orderAt[k];
+    return null;
   }
-  return out;
+
+  return {
+    stateHash(i: number): number {
+      fillFeatures(row, customerIds[i], cols.orders[i], cols.recencyDays[i], cols.daysSinceFirstOrder[i], cols.daysSinceCreated[i],
+        cols.monetaryMinor[i], cols.aovMinor[i], baseline);
+      if (behaviour) fillBehaviourFeatures(row, behaviour, i, asOfMs);
+      const layerId = layerIds[layerIndex[i]];
+      const x = summaries.x[i];
+      const buyer = x >= 0;
+      if (buyer) {
+        s.x = x;
+        s.tx = summaries.tx[i];
+        s.T = summaries.T[i];
+        s.meanRepeatValueMinor = x > 0 ? summaries.meanRepeatValueMinor[i] : null;
+        s.meanOrderValueMinor = summaries.meanOrderValueMinor[i];
+      }
+      state = {
+        layerId,
+        matchedRule: byId.has(layerId) ? rendered.get(layerId)!.ruleText : NO_MATCH_RULE,
+        lifecycleStage: row.lifecycleStage, r: row.r, f: row.f, m: row.m, orders: row.orders,
+        aovMinor: row.aovMinor === null ? null : Math.round(row.aovMinor), monetaryMinor: Math.round(row.monetaryMinor),
+        churnRisk: buyer ? predictor.churn(s).level : null,
+        lastOrderAtMs: buyer ? lastOrderAt(i) : null,
+        firstOrderDay: buyer ? asOfDay - s.T : null,
+        repeatOrders: buyer ? s.x : null,
+        repeatSpanDays: buyer ? s.tx : null,
+        meanRepeatValueMinor: buyer ? s.meanRepeatValueMinor : null,
+        meanOrderValueMinor: buyer ? s.meanOrderValueMinor : null,
+      };
+      hash = insightStateHash(state);
+      return hash;
+    },
+    /** The row of the customer whose `stateHash` was computed last. */
+    values(i: number): InsightValues {
+      const st = state!;
+      const id = customerIds[i];
+      const r = byId.has(st.layerId) ? rendered.get(st.layerId)! : null;
+      let reason = noMatch;
+      if (r) {
+        // JSON.stringify({ matchedRule, values }) by hand: numbers as JSON writes them, non-finite as null.
+        reason = r.head;
+        for (let k = 0; k < r.fields.length; k++) reason += r.keys[k] + jsonValue(row[r.fields[k]]);
+        reason += "}}";
+      }
+      const p = st.repeatOrders !== null ? predictor.predict(id, s) : null;
+      return [
+        id, st.layerId, st.lifecycleStage, st.r, st.f, st.m, row.recencyDays, st.orders, st.aovMinor, st.monetaryMinor,
+        p?.pAlive ?? null, p?.expectedOrders.next30Days ?? null, p?.expectedOrders.next90Days ?? null, p?.expectedOrders.next365Days ?? null,
+        p === null ? null : Math.round(p.expectedOrderValueMinor), p === null ? null : Math.round(p.predictedLtvMinor),
+        p?.churnRisk.level ?? null, p ? predictor.churnReasonJson(p.churnRisk) : null,
+        p?.expectedNextOrderAt ?? null, reason, asOfMs,
+        st.lastOrderAtMs, st.firstOrderDay, st.repeatOrders, st.repeatSpanDays, st.meanRepeatValueMinor, st.meanOrderValueMinor, hash,
+      ];
+    },
+  };
 }
 
 function jsonValue(v: unknown): string {
@@ -590,19 +737,20 @@ function jsonValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** A stored row (times as epoch ms, money as numbers) equals the new values, column by column. */
-function sameValues(row: InsightValues, stored: unknown[]): boolean {
-  for (let c = 1; c < row.length; c++) {
-    const a = row[c];
-    const b = stored[c];
-    if (a === b) continue;
-    if (a === null || b === null || b === undefined) return false;
-    if (typeof b === "bigint" ? Number(b) !== a : true) return false;
-  }
-  return true;
-}
-
-function toRow(x: CustomerFeatures, layerId: string, reason: StoredLayerReason, p: CustomerPrediction | null, computedAt: Date): CustomerInsightRow {
+function toRow(
+  x: CustomerFeatures,
+  layerId: string,
+  reason: StoredLayerReason,
+  p: CustomerPrediction | null,
+  computedAt: Date,
+  purchase: PurchaseState,
+): CustomerInsightRow {
+  const aovMinor = x.aovMinor === null ? null : Math.round(x.aovMinor);
+  const monetaryMinor = Math.round(x.monetaryMinor);
+  const stateHash = insightStateHash({
+    layerId, matchedRule: reason.matchedRule, lifecycleStage: x.lifecycleStage, r: x.r, f: x.f, m: x.m, orders: x.orders,
+    aovMinor, monetaryMinor, churnRisk: p?.churnRisk.level ?? null, ...purchase,
+  });
   return {
     customerGid: x.customerId,
     layerId,
@@ -623,6 +771,13 @@ function toRow(x: CustomerFeatures, layerId: string, reason: StoredLayerReason, 
     expectedNextOrderAt: p?.expectedNextOrderAt == null ? null : new Date(p.expectedNextOrderAt),
     layerReason: JSON.stringify(reason),
     computedAt,
+    lastOrderAt: purchase.lastOrderAtMs === null ? null : new Date(purchase.lastOrderAtMs),
+    firstOrderDay: purchase.firstOrderDay,
+    repeatOrders: purchase.repeatOrders,
+    repeatSpanDays: purchase.repeatSpanDays,
+    meanRepeatValueMinor: purchase.meanRepeatValueMinor,
+    meanOrderValueMinor: purchase.meanOrderValueMinor,
+    stateHash,
   };
 }
 
@@ -646,17 +801,26 @@ function cachedModel(shopDomain: string, stored: { baseline: string; layers: str
 /** One customer against the stored model: the single-customer update's domain step. */
 function scoreOne(history: PurchaseHistory, asOfMs: number, model: StoredModel, computedAt: Date, currencyCode: string | undefined, behaviour: BehaviourColumns | null = null) {
   const { features, assignment } = segmentCustomer(history, model.baseline, asOfMs, model.compiled, { currencyCode, behaviour });
-  const prediction = predictOne(history, asOfMs, model);
+  const [s] = summarise([history], asOfMs, "days");
+  const prediction = s ? predictCustomer(s, asOfMs, ...modelParams(model), {}) : null;
+  let lastOrderAtMs: number | null = null;
+  for (const o of history.orders) if (o.at <= asOfMs && (lastOrderAtMs === null || o.at > lastOrderAtMs)) lastOrderAtMs = o.at;
+  const purchase: PurchaseState = s
+    ? {
+        lastOrderAtMs, firstOrderDay: Math.floor(asOfMs / DAY_MS) - s.T, repeatOrders: s.x, repeatSpanDays: s.tx,
+        meanRepeatValueMinor: s.meanRepeatValueMinor, meanOrderValueMinor: s.meanOrderValueMinor,
+      }
+    : { lastOrderAtMs: null, firstOrderDay: null, repeatOrders: null, repeatSpanDays: null, meanRepeatValueMinor: null, meanOrderValueMinor: null };
   const reason: StoredLayerReason = { ...assignment.reason };
-  return { row: toRow(features, assignment.layerId, reason, prediction, computedAt), assignment };
+  return { row: toRow(features, assignment.layerId, reason, prediction, computedAt, purchase), assignment };
 }
 
-/** One customer's prediction with the stored fit (no refit), as the full pass computes it. */
-function predictOne(history: PurchaseHistory, asOf: number, model: StoredModel): CustomerPrediction | null {
-  const [s] = summarise([history], asOf, "days");
-  if (!s) return null;
+/** The stored fit's parameters, as `customerPredictor` and `predictCustomer` take them. */
+function modelParams(model: StoredModel) {
   const diag = model.fitDiagnostics;
-  const bgNbd = model.model === "bgnbd" ? diag.params : null;
-  const gammaGamma = diag.valueModel.model === "gamma-gamma" ? diag.valueModel.params : null;
-  return predictCustomer(s, asOf, bgNbd, gammaGamma, diag.empirical, {});
+  return [
+    model.model === "bgnbd" ? diag.params : null,
+    diag.valueModel.model === "gamma-gamma" ? diag.valueModel.params : null,
+    diag.empirical,
+  ] as const;
 }

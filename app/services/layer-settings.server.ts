@@ -19,6 +19,7 @@
  * each row's `computedAt` (rules on days since first order or since sign-up).
  */
 import { performance } from "node:perf_hooks";
+import { recencyDaysAt } from "~/domain/customers/insight-state";
 import type { SqlDialect } from "~/db/adapter.server";
 import { loadBehaviourValuesByCustomer } from "~/db/behaviour-columns.server";
 import { insightsDriver } from "~/db/insights-driver.server";
@@ -150,7 +151,7 @@ export async function previewLayerChange(
   }
   const current = parseStoredLayers(shopDomain, stored.layers);
   const behaviour = await behaviourFor(shopDomain, current, next, deps);
-  const relayered = await relayer(shopDomain, current, next, JSON.parse(stored.baseline) as ShopBaseline, currencyCode, deps, false, behaviour);
+  const relayered = await relayer(shopDomain, current, next, JSON.parse(stored.baseline) as ShopBaseline, stored.computedAt.getTime(), currencyCode, deps, false, behaviour);
   return { ok: true, preview: relayered.tally.preview(current, next), basis: relayered.basis, durationMs: performance.now() - started };
 }
 
@@ -199,7 +200,7 @@ export async function updateLayerDefinitions(
       if (!stored) throw new Error(`no ShopInsight for ${shopDomain} after its first pass`);
       const current = parseStoredLayers(shopDomain, stored.layers);
       const txDeps = { db: tx as unknown as IntelligenceDb, dialect: deps.dialect };
-      const relayered = await relayer(shopDomain, current, next, JSON.parse(stored.baseline) as ShopBaseline, currencyCode, txDeps, true, behaviour);
+      const relayered = await relayer(shopDomain, current, next, JSON.parse(stored.baseline) as ShopBaseline, stored.computedAt.getTime(), currencyCode, txDeps, true, behaviour);
       await updateRows(shopDomain, relayered.changes, txDeps);
       const moves = firstPass ? [] : relayered.changes.filter((c) => c.from !== c.to);
       await txRepo.insertMoves(shopDomain, moves.map((c) => ({
@@ -254,6 +255,8 @@ async function relayer(
   current: readonly LayerDefinition[],
   next: readonly LayerDefinition[],
   baseline: ShopBaseline,
+  /** The last full pass's as-of: rows it left unwritten had the same state then (insight-state.ts). */
+  passAt: number,
   currencyCode: string | null,
   deps: LayerSettingsDeps,
   collectChanges: boolean,
@@ -283,19 +286,21 @@ async function relayer(
     const x = emptyFeatures();
     for await (const rows of storedRows(shopDomain, deps)) {
       for (const r of rows) {
+        const at = stateAt(r, passAt);
         fillStoredFeatures(x, {
-          customerGid: r.customerGid, lifecycleStage: r.lifecycleStage, r: r.r, f: r.f, m: r.m, recencyDays: r.recencyDays,
+          customerGid: r.customerGid, lifecycleStage: r.lifecycleStage, r: r.r, f: r.f, m: r.m,
+          recencyDays: r.lastOrderAt === null ? r.recencyDays : recencyDaysAt({ lastOrderAtMs: r.lastOrderAt.getTime() }, at),
           orders: r.orders, aovMinor: r.aovMinor === null ? null : Number(r.aovMinor), monetaryMinor: Number(r.monetaryMinor),
         });
-        visit(r.customerGid, r.layerId, x, r.computedAt.getTime());
+        visit(r.customerGid, r.layerId, x, at);
       }
     }
     return { tally, basis: "stored", changes };
   }
 
-  // Rules on days since first order / sign-up: rebuild each row's features from its orders, as of its computedAt.
+  // Rules on days since first order / sign-up: rebuild each row's features from its orders, as of its state.
   const rows = new Map<string, { layerId: string; at: number }>();
-  for await (const page of storedRows(shopDomain, deps)) for (const r of page) rows.set(r.customerGid, { layerId: r.layerId, at: r.computedAt.getTime() });
+  for await (const page of storedRows(shopDomain, deps)) for (const r of page) rows.set(r.customerGid, { layerId: r.layerId, at: stateAt(r, passAt) });
   for await (const histories of new PurchaseHistoryReader(deps.db, deps.dialect).stream(shopDomain, { pageCustomers: PAGE_ROWS })) {
     for (const h of histories) {
       const row = rows.get(h.customerId);
@@ -318,6 +323,19 @@ interface StoredRow {
   aovMinor: bigint | null;
   monetaryMinor: bigint;
   computedAt: Date;
+  lastOrderAt: Date | null;
+  stateHash: number | null;
+}
+
+/**
+ * The instant a row's stored state describes: the last pass's as-of when the
+ * pass left the row as it was (the state was the same then), or the row's own
+ * computedAt when an update wrote it since. Stored recency is as of computedAt,
+ * so it is recomputed from the last order for that instant.
+ */
+function stateAt(row: Pick<StoredRow, "computedAt" | "stateHash">, passAt: number): number {
+  const own = row.computedAt.getTime();
+  return row.stateHash === null ? own : Math.max(own, passAt); // null: written before passes compared states
 }
 
 /** The stored rows, a page at a time (keyset on customerGid), with the columns rules read. */
@@ -330,7 +348,7 @@ async function* storedRows(shopDomain: string, deps: LayerSettingsDeps): AsyncGe
       take: PAGE_ROWS,
       select: {
         customerGid: true, layerId: true, lifecycleStage: true, r: true, f: true, m: true, recencyDays: true,
-        orders: true, aovMinor: true, monetaryMinor: true, computedAt: true,
+        orders: true, aovMinor: true, monetaryMinor: true, computedAt: true, lastOrderAt: true, stateHash: true,
       },
     });
     if (rows.length === 0) return;

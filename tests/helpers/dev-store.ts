@@ -4,8 +4,13 @@
 import { createDevStoreServer, type DevStoreServer, type DevStoreServerOptions } from "../../dev-store/server";
 import { generateShop } from "../../dev-store/generator";
 import { DevStore } from "../../dev-store/store";
+import { installLocalShopifyFetch } from "../../dev-store/redirect-fetch";
 import type { SqlDialect } from "~/db/adapter.server";
+import type { PrismaClient } from "~/generated/prisma/client";
+import { runFullSync } from "~/services/full-sync.server";
 import { applyShopWebhook } from "~/services/shop-webhooks.server";
+import { AdminClient } from "~/shopify/admin-client.server";
+import { adminBulkSource } from "~/shopify/bulk-source.server";
 
 export const TEST_API_KEY = "evergreen-test-key";
 export const TEST_API_SECRET = "evergreen-test-secret";
@@ -50,4 +55,23 @@ export async function applyStoreEvents(
       deps,
     );
   }
+}
+
+/**
+ * Points the Shopify clients at the dev store and runs a full sync of its shop into `db`
+ * (bulk operations, batches of 500); throws unless the run completes.
+ * Returns the Admin client and the function that undoes the fetch redirect (call it in afterAll).
+ */
+export async function syncTestDevStore(
+  devStore: TestDevStore,
+  deps: { db: PrismaClient; dialect: SqlDialect },
+): Promise<{ client: AdminClient; restoreFetch: () => void }> {
+  const restoreFetch = installLocalShopifyFetch(devStore.server.url);
+  const client = new AdminClient({ shop: devStore.shop, accessToken: devStore.accessToken });
+  const run = await runFullSync(devStore.shop, { ...deps, batchSize: 500, bulk: adminBulkSource(client, { wait: { pollIntervalMs: 20 } }) });
+  if (run.status !== "completed") {
+    restoreFetch();
+    throw new Error(`full sync of ${devStore.shop} ended ${run.status}`);
+  }
+  return { client, restoreFetch };
 }

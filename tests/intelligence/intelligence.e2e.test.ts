@@ -6,8 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
-import { applyStoreEvents, startTestDevStore, type TestDevStore } from "../helpers/dev-store";
-import { installLocalShopifyFetch } from "../../dev-store/redirect-fetch";
+import { applyStoreEvents, startTestDevStore, syncTestDevStore, type TestDevStore } from "../helpers/dev-store";
 import { DEFAULT_NOW } from "../../dev-store/generator";
 import { parseMinor } from "../../dev-store/money";
 import type { DevCustomer } from "../../dev-store/model";
@@ -15,7 +14,6 @@ import { dialectOf, type SqlDialect } from "~/db/adapter.server";
 import { PurchaseHistoryReader } from "~/db/purchase-histories.server";
 import type { PurchaseHistory } from "~/domain/customers/purchase-history";
 import { DEFAULT_LAYERS, segmentCustomer, type ShopBaseline } from "~/domain/segments";
-import { runFullSync } from "~/services/full-sync.server";
 import {
   IntelligenceNotComputedError,
   getCustomerInsight,
@@ -27,8 +25,6 @@ import {
   updateCustomer,
   type RecomputeSummary,
 } from "~/services/intelligence.server";
-import { AdminClient } from "~/shopify/admin-client.server";
-import { adminBulkSource } from "~/shopify/bulk-source.server";
 
 const ASOF = new Date(DEFAULT_NOW); // the generated shop's "now"
 const LATER = new Date(Date.parse(DEFAULT_NOW) + 24 * 3600_000);
@@ -69,12 +65,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   dialect = dialectOf(db.url);
   devStore = await startTestDevStore({ seed: 2026, orders: 2_000, storeClock: () => STORE_CLOCK });
-  restoreFetch = installLocalShopifyFetch(devStore.server.url);
-  const client = new AdminClient({ shop: devStore.shop, accessToken: devStore.accessToken });
-  const run = await runFullSync(devStore.shop, {
-    db: db.prisma, dialect, batchSize: 500, bulk: adminBulkSource(client, { wait: { pollIntervalMs: 20 } }),
-  });
-  expect(run.status).toBe("completed");
+  ({ restoreFetch } = await syncTestDevStore(devStore, { db: db.prisma, dialect }));
 }, 120_000);
 
 afterAll(async () => {
@@ -175,7 +166,7 @@ describe("customer intelligence on a synced shop", () => {
     expect(moves).toHaveLength(1);
     expect(moves[0]).toMatchObject({ customerGid: oneTimer.customerGid, fromLayer: "one-time-buyers", toLayer: update.layerId, direction: "up", movedAt: LATER });
 
-    const view = await getCustomerInsight(devStore.shop, oneTimer.customerGid, { db: db.prisma, dialect });
+    const view = await getCustomerInsight(devStore.shop, oneTimer.customerGid, { db: db.prisma, dialect, asOf: LATER });
     expect(view).toMatchObject({ orders: oneTimer.orders + 1, layer: { id: update.layerId }, lifecycleStage: "growing", recencyDays: 0 });
     expect(view!.layerReason.explanation.length).toBeGreaterThan(0);
     expect(view!.prediction?.churnRisk.reasons.length).toBeGreaterThan(0);

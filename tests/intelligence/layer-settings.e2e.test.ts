@@ -6,8 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
-import { startTestDevStore, type TestDevStore } from "../helpers/dev-store";
-import { installLocalShopifyFetch } from "../../dev-store/redirect-fetch";
+import { startTestDevStore, syncTestDevStore, type TestDevStore } from "../helpers/dev-store";
 import { DEFAULT_NOW } from "../../dev-store/generator";
 import { dialectOf, type SqlDialect } from "~/db/adapter.server";
 import { PurchaseHistoryReader } from "~/db/purchase-histories.server";
@@ -20,9 +19,6 @@ import {
   updateLayerDefinitions,
   type LayerChangePreview,
 } from "~/services/layer-settings.server";
-import { AdminClient } from "~/shopify/admin-client.server";
-import { adminBulkSource } from "~/shopify/bulk-source.server";
-import { runFullSync } from "~/services/full-sync.server";
 
 const ASOF = new Date(DEFAULT_NOW);
 const LATER = new Date(Date.parse(DEFAULT_NOW) + 7 * 24 * 3600_000);
@@ -64,12 +60,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   dialect = dialectOf(db.url);
   devStore = await startTestDevStore({ seed: 5151, orders: 900 });
-  restoreFetch = installLocalShopifyFetch(devStore.server.url);
-  const client = new AdminClient({ shop: devStore.shop, accessToken: devStore.accessToken });
-  const run = await runFullSync(devStore.shop, {
-    db: db.prisma, dialect, batchSize: 500, bulk: adminBulkSource(client, { wait: { pollIntervalMs: 20 } }),
-  });
-  expect(run.status).toBe("completed");
+  ({ restoreFetch } = await syncTestDevStore(devStore, { db: db.prisma, dialect }));
 }, 120_000);
 
 afterAll(async () => {

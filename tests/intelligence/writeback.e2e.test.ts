@@ -9,12 +9,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
-import { applyStoreEvents, startTestDevStore, type TestDevStore } from "../helpers/dev-store";
-import { installLocalShopifyFetch } from "../../dev-store/redirect-fetch";
+import { applyStoreEvents, startTestDevStore, syncTestDevStore, type TestDevStore } from "../helpers/dev-store";
 import { DEFAULT_NOW } from "../../dev-store/generator";
 import { dialectOf, type SqlDialect } from "~/db/adapter.server";
 import { formatMinorUnits } from "~/domain/sync/money";
-import { runFullSync } from "~/services/full-sync.server";
 import { recomputeShop, updateCustomer } from "~/services/intelligence.server";
 import {
   INSIGHT_METAFIELD_NAMESPACE,
@@ -28,7 +26,6 @@ import {
 } from "~/services/insight-writeback.server";
 import { getShopSettings, updateShopSettings } from "~/services/shop-settings.server";
 import { AdminClient } from "~/shopify/admin-client.server";
-import { adminBulkSource } from "~/shopify/bulk-source.server";
 import { CustomerInsightMetafieldsSet } from "~/shopify/operations/customer-metafields";
 
 const ASOF = new Date(DEFAULT_NOW);
@@ -82,12 +79,7 @@ beforeAll(async () => {
   // Tags cost 10 points a customer (one tagsAdd each): a larger bucket than Standard's 2,000 at 100/s keeps
   // the tag tests short; the client still waits for it and retries THROTTLED as with Shopify.
   devStore = await startTestDevStore({ seed: 4242, orders: 600, storeClock: () => STORE_CLOCK, bucket: { max: 4_000, restoreRate: 2_000 } });
-  restoreFetch = installLocalShopifyFetch(devStore.server.url);
-  client = new AdminClient({ shop: devStore.shop, accessToken: devStore.accessToken });
-  const run = await runFullSync(devStore.shop, {
-    db: db.prisma, dialect, batchSize: 500, bulk: adminBulkSource(client, { wait: { pollIntervalMs: 20 } }),
-  });
-  expect(run.status).toBe("completed");
+  ({ restoreFetch, client } = await syncTestDevStore(devStore, { db: db.prisma, dialect }));
   await recomputeShop(devStore.shop, { db: db.prisma, dialect, asOf: ASOF });
 }, 120_000);
 

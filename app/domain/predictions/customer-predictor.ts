@@ -25,6 +25,8 @@ export type SummaryInput = Pick<CustomerSummary, "x" | "tx" | "T" | "meanRepeatV
 export interface CustomerPredictor {
   /** Exactly `predictCustomer(s, asOf, …)` for the shop model this was made with. */
   predict(customerId: string, s: SummaryInput): CustomerPrediction;
+  /** Exactly `predict(…).churnRisk`, without the expected orders and value (what a pass compares for every customer). */
+  churn(s: SummaryInput): ChurnRisk;
   /** `JSON.stringify(prediction.churnRisk.reasons)`, cached (the risk object is shared between customers with the same summary: do not mutate it). */
   churnReasonJson(risk: ChurnRisk): string;
 }
@@ -128,6 +130,9 @@ export function customerPredictor(
 
   return {
     predict,
+    churn(s) {
+      return exact(s.x, s.tx, s.T) ? tripleOf(s).risk : predict("", s).churnRisk;
+    },
     churnReasonJson(risk) {
       let json = reasonsJson.get(risk);
       if (json === undefined) reasonsJson.set(risk, (json = JSON.stringify(risk.reasons)));
