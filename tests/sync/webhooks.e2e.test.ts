@@ -66,7 +66,8 @@ beforeAll(async () => {
     // 400 ms a change: several changes share a second, as they do on Shopify.
     storeClock: steppingClock(new Date().toISOString(), 400),
     // Retries as Shopify's, compressed: a delivery the app defers (503 past its webhook limit) comes again.
-    webhooks: { duplicateRate: 0.3, reorder: 5, seed: 3, retry: { attempts: 10, backoffMs: () => 200 } },
+    // Backing off as Shopify does (here 0.2 s doubling to 2 s), so a burst deferred under load is not retried into the same queue.
+    webhooks: { duplicateRate: 0.3, reorder: 5, seed: 3, retry: { attempts: 10, backoffMs: (n) => Math.min(2_000, 200 * 2 ** (n - 1)) } },
   });
   restoreFetch = installLocalShopifyFetch(devStore.server.url);
   const client = new AdminClient({ shop: devStore.shop, accessToken: devStore.accessToken });
