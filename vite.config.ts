@@ -24,6 +24,8 @@ export default defineConfig({
   },
   plugins: [
     remix({
+      // The admin browser tests build elsewhere (tests/helpers/admin-app.ts), so a test run never replaces the build `npm start` serves.
+      buildDirectory: process.env.EVERGREEN_BUILD_DIR ?? "build",
       ignoredRouteFiles: ["**/.*", "**/*.test.*"],
       future: {
         v3_fetcherPersist: true,

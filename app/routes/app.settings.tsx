@@ -1,10 +1,11 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Button, Card, DataTable, FormLayout, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
-import { useMemo, useState, type ReactNode } from "react";
+import { memo, useMemo, useReducer, useState, type Dispatch, type ReactNode } from "react";
 import { fieldError, FormErrorBanner } from "~/components/field-errors";
 import { RouteErrorBoundary } from "~/components/route-error";
 import { ProductPicker } from "~/components/product-picker";
+import { tierListReducer, type TierAction, type TierList, type TierRow } from "~/components/tier-list";
 import { Choice, TextInput, Toggle } from "~/components/settings-fields";
 import { appDatabaseDialect, prisma } from "~/db.server";
 import { currencyDigits, type Formatter, type MessageKey } from "~/i18n";
@@ -189,95 +190,100 @@ function RulesSection({ s, f }: { s: Settings; f: Formatter }) {
   );
 }
 
-interface TierRow {
-  key: string;
-  id: string;
-  name: string;
-  threshold: number | string;
-  multiplierPct: number | string;
-  birthdayBonusPoints: number | string;
-  freeShipping: boolean;
-}
-
 /**
  * The tiers, in threshold order: add one at the end, remove any while two or
  * more remain. A removed tier's members move to the next lower tier when the
  * rules are saved (tiers.server.ts, saveEarnRulesAndTiers); the page says so
  * before the save and offers to keep the tier.
+ *
+ * The list keeps its own state (a reducer) and each row is memoised, so
+ * removing a tier re-renders only the rows whose position changed, not the
+ * rules form's other fields or the rows above it (INP of the Remove click).
  */
 function TierRows({ s, f, errors, basis }: { s: Settings; f: Formatter; errors: FieldErrors | undefined; basis: string }) {
   const r = s.rules;
-  const scale = 10 ** currencyDigits(s.currencyCode);
-  const threshold = (minor: number) => (r.tierBasis === "spend" ? minor / scale : minor);
-  const [rows, setRows] = useState<TierRow[]>(() =>
-    r.tiers.map((t) => ({ key: t.id, id: t.id, name: t.name, threshold: threshold(t.threshold), multiplierPct: t.multiplierPct, birthdayBonusPoints: t.birthdayBonusPoints, freeShipping: t.freeShipping })),
-  );
-  const [removed, setRemoved] = useState<{ row: TierRow; at: number }[]>([]);
-  const [added, setAdded] = useState(0);
+  const [{ rows, removed }, dispatch] = useReducer(tierListReducer, null, (): TierList => {
+    const scale = 10 ** currencyDigits(s.currencyCode);
+    const threshold = (minor: number) => (r.tierBasis === "spend" ? minor / scale : minor);
+    return {
+      rows: r.tiers.map((t) => ({ key: t.id, id: t.id, name: t.name, threshold: threshold(t.threshold), multiplierPct: t.multiplierPct, birthdayBonusPoints: t.birthdayBonusPoints, freeShipping: t.freeShipping })),
+      removed: [],
+      added: 0,
+    };
+  });
   const members = (row: TierRow) => (row.id ? s.tierMembers[row.id] ?? 0 : 0);
-  const remove = (i: number) => {
-    const row = rows[i];
-    if (members(row) > 0) setRemoved([...removed, { row, at: i }]);
-    setRows(rows.filter((_, j) => j !== i));
-  };
-  const keep = (key: string) => {
-    const entry = removed.find((x) => x.row.key === key);
-    if (!entry) return;
-    const next = [...rows];
-    next.splice(Math.min(entry.at, next.length), 0, entry.row);
-    setRows(next);
-    setRemoved(removed.filter((x) => x.row.key !== key));
-  };
-  const add = () => {
-    setAdded(added + 1);
-    setRows([...rows, { key: `new-${added}`, id: "", name: "", threshold: "", multiplierPct: 100, birthdayBonusPoints: 0, freeShipping: false }]);
-  };
-  const num = (name: string, label: string, initial: number | string) => (
-    <TextInput key={name} label={label} name={name} numeric initial={initial} error={fieldError(f, errors, name)} />
-  );
+  const thresholdLabel = basis === "spend" ? f.t("set.tierThresholdSpend", { currency: s.currencyCode }) : f.t("set.tierThreshold");
   return (
     <>
       <input type="hidden" name="tierCount" value={rows.length} />
       {fieldError(f, errors, "tiers") ? <Text as="p" tone="critical">{fieldError(f, errors, "tiers")}</Text> : null}
       {removed.map(({ row }) => (
-        <Banner key={row.key} tone="warning" action={{ content: f.t("set.undoRemove"), onAction: () => keep(row.key) }}>
+        <Banner key={row.key} tone="warning" action={{ content: f.t("set.undoRemove"), onAction: () => dispatch({ type: "keep", key: row.key }) }}>
           <p data-testid="tier-removed">{f.t("set.tierRemoved", { name: row.name, count: f.number(members(row)) })}</p>
         </Banner>
       ))}
       {rows.map((t, i) => (
-        <Box key={t.key} borderBlockStartWidth="025" borderColor="border" paddingBlockStart="200">
-          <div data-tier={t.id || "new"}>
-            <BlockStack gap="200">
-              <InlineStack align="space-between" blockAlign="center">
-                <Text as="h3" variant="headingSm">
-                  {f.t("set.tier", { n: i + 1 })} {t.id ? <Badge>{t.id}</Badge> : <Badge tone="info">{f.t("set.tierNew")}</Badge>}
-                </Text>
-                <Button variant="plain" tone="critical" disabled={rows.length <= 1} onClick={() => remove(i)} accessibilityLabel={`${f.t("set.removeTier")} ${t.name || i + 1}`}>
-                  {f.t("set.removeTier")}
-                </Button>
-              </InlineStack>
-              {members(t) > 0 ? <Text as="p" tone="subdued">{f.t("set.tierMembers", { count: f.number(members(t)) })}</Text> : null}
-              <input type="hidden" name={`tiers.${i}.id`} value={t.id} />
-              <FormLayout.Group condensed>
-                <TextInput label={f.t("set.tierName")} name={`tiers.${i}.name`} initial={t.name} error={fieldError(f, errors, `tiers.${i}.name`)} />
-                {num(`tiers.${i}.threshold`, basis === "spend" ? f.t("set.tierThresholdSpend", { currency: s.currencyCode }) : f.t("set.tierThreshold"), t.threshold)}
-              </FormLayout.Group>
-              <FormLayout.Group condensed>
-                {num(`tiers.${i}.multiplierPct`, f.t("set.tierMultiplier"), t.multiplierPct)}
-                {num(`tiers.${i}.birthdayBonusPoints`, f.t("set.tierBirthday"), t.birthdayBonusPoints)}
-              </FormLayout.Group>
-              <Toggle label={f.t("set.tierFreeShipping")} name={`tiers.${i}.freeShipping`} initial={t.freeShipping} />
-            </BlockStack>
-          </div>
-        </Box>
+        <TierRowFields
+          key={t.key}
+          row={t}
+          index={i}
+          members={members(t)}
+          canRemove={rows.length > 1}
+          thresholdLabel={thresholdLabel}
+          errors={errors}
+          f={f}
+          dispatch={dispatch}
+        />
       ))}
       <InlineStack gap="200" blockAlign="center">
-        <Button onClick={add} disabled={rows.length >= 10}>{f.t("set.addTier")}</Button>
+        <Button onClick={() => dispatch({ type: "add" })} disabled={rows.length >= 10}>{f.t("set.addTier")}</Button>
         <Text as="span" tone="subdued" variant="bodySm">{f.t("set.tierRemoveHelp")}</Text>
       </InlineStack>
     </>
   );
 }
+
+/** One tier's fields, posted as `tiers.{index}.*`; re-rendered only when its own props change. */
+const TierRowFields = memo(function TierRowFields({ row, index, members, canRemove, thresholdLabel, errors, f, dispatch }: {
+  row: TierRow; index: number; members: number; canRemove: boolean; thresholdLabel: string; errors: FieldErrors | undefined; f: Formatter; dispatch: Dispatch<TierAction>;
+}) {
+  const num = (name: string, label: string, initial: number | string) => (
+    <TextInput key={name} label={label} name={name} numeric initial={initial} error={fieldError(f, errors, name)} />
+  );
+  return (
+    <Box borderBlockStartWidth="025" borderColor="border" paddingBlockStart="200">
+      <div data-tier={row.id || "new"}>
+        <BlockStack gap="200">
+          <InlineStack align="space-between" blockAlign="center">
+            <Text as="h3" variant="headingSm">
+              {f.t("set.tier", { n: index + 1 })} {row.id ? <Badge>{row.id}</Badge> : <Badge tone="info">{f.t("set.tierNew")}</Badge>}
+            </Text>
+            <Button
+              variant="plain"
+              tone="critical"
+              disabled={!canRemove}
+              onClick={() => dispatch({ type: "remove", key: row.key, hasMembers: members > 0 })}
+              accessibilityLabel={`${f.t("set.removeTier")} ${row.name || index + 1}`}
+            >
+              {f.t("set.removeTier")}
+            </Button>
+          </InlineStack>
+          {members > 0 ? <Text as="p" tone="subdued">{f.t("set.tierMembers", { count: f.number(members) })}</Text> : null}
+          <input type="hidden" name={`tiers.${index}.id`} value={row.id} />
+          <FormLayout.Group condensed>
+            <TextInput label={f.t("set.tierName")} name={`tiers.${index}.name`} initial={row.name} error={fieldError(f, errors, `tiers.${index}.name`)} />
+            {num(`tiers.${index}.threshold`, thresholdLabel, row.threshold)}
+          </FormLayout.Group>
+          <FormLayout.Group condensed>
+            {num(`tiers.${index}.multiplierPct`, f.t("set.tierMultiplier"), row.multiplierPct)}
+            {num(`tiers.${index}.birthdayBonusPoints`, f.t("set.tierBirthday"), row.birthdayBonusPoints)}
+          </FormLayout.Group>
+          <Toggle label={f.t("set.tierFreeShipping")} name={`tiers.${index}.freeShipping`} initial={row.freeShipping} />
+        </BlockStack>
+      </div>
+    </Box>
+  );
+});
 
 function RewardsSection({ s, f }: { s: Settings; f: Formatter }) {
   const [kind, setKind] = useState("fixed_amount");

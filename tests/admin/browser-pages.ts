@@ -3,11 +3,12 @@
  * its errors, reading the web vitals the init script recorded, screenshots.
  */
 import { mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import type { AdminApp } from "../helpers/admin-app";
-import { formatVitals, type Vitals } from "./web-vitals";
+import { formatFrame, formatInteraction, formatVitals, framesDuring, worstInteraction, type InteractionEvent, type LongFrame, type Vitals } from "./web-vitals";
 
 export const SCREENSHOTS = path.resolve(__dirname, "../../test-results/screenshots");
 
@@ -39,8 +40,10 @@ export async function openAdminPage(
 }
 
 export async function readVitals(page: Page): Promise<Vitals> {
-  const v = await page.evaluate(() => (window as unknown as { __vitals: { lcp: number | null; lcpElement: string | null; cls: number; inp: number | null } }).__vitals);
-  return { lcpMs: v.lcp, lcpElement: v.lcpElement, cls: v.cls, inpMs: v.inp };
+  const v = await page.evaluate(
+    () => (window as unknown as { __vitals: { lcp: number | null; lcpElement: string | null; cls: number; inp: number | null; events: InteractionEvent[]; frames: LongFrame[] } }).__vitals,
+  );
+  return { lcpMs: v.lcp, lcpElement: v.lcpElement, cls: v.cls, inpMs: v.inp, events: v.events, frames: v.frames };
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -66,7 +69,17 @@ export async function measurePage(
   await page.waitForTimeout(300);
   const vitals = await readVitals(page);
   measured.push({ page: name, vitals });
-  process.stdout.write(`[web vitals] ${name.padEnd(20)} ${formatVitals(vitals)}\n`);
+  process.stdout.write(`[web vitals] ${name.padEnd(20)} ${formatVitals(vitals)} (load average ${loadavg()[0].toFixed(2)})\n`);
+  // Each slow interaction (>= 16 ms) of the page, the measured one and those before it, to isolate the worst.
+  for (const e of vitals.events) process.stdout.write(`[web vitals]   ${"".padEnd(20)} ${formatInteraction(e)}\n`);
+  // Where the time of the worst interaction, and of any other over 100 ms, went.
+  const worst = worstInteraction(vitals);
+  const longest = new Map<number, InteractionEvent>();
+  for (const e of vitals.events) if ((longest.get(e.interactionId)?.duration ?? -1) < e.duration) longest.set(e.interactionId, e);
+  const slow = [...longest.values()].filter((e) => e.duration > 100 || e.interactionId === worst?.interactionId);
+  for (const e of slow) {
+    for (const f of framesDuring(vitals, e)) process.stdout.write(`[web vitals]   ${"".padEnd(20)} ${e.type} on ${e.target}: ${formatFrame(f)}\n`);
+  }
   expect(vitals.lcpMs ?? 0).toBeLessThan(10_000);
   expect(vitals.cls).toBeLessThan(0.5);
   expect(vitals.inpMs ?? 0).toBeLessThan(2_000);

@@ -7,12 +7,18 @@
  * test database, free ports, the dev store in this process, and
  * tests/helpers/vite.admin-test.config.ts (no HMR, own dependency cache).
  *
+ * `server: "build"` serves a production build instead (what merchants get):
+ * `remix vite:build` into a directory of this run's own, then
+ * tests/helpers/serve-build.mjs serves it as `npm start` does; `buildMs` says
+ * what the build cost.
+ *
  * @example
  * const app = await startAdminApp({ orders: 2000 });
  * const url = await app.adminUrl("/app/layers", { locale: "zh-CN" });
  * await app.close();
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
@@ -34,6 +40,10 @@ export interface AdminApp {
   adminUrl(pathname: string, options?: { locale?: string; idToken?: boolean; search?: Record<string, string> }): Promise<string>;
   /** Lines the app printed (stdout and stderr), for diagnosing failures. */
   output: string[];
+  /** How the app is served: Vite's dev server, or a production build. */
+  server: AdminServer;
+  /** The production build's duration (null on the dev server). */
+  buildMs: number | null;
   close(): Promise<void>;
 }
 
@@ -61,9 +71,38 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
   }
 }
 
-export async function startAdminApp(options: { seed?: number; orders?: number; timeoutMs?: number } = {}): Promise<AdminApp> {
+export type AdminServer = "dev" | "build";
+
+/** `remix vite:build` into `buildDirectory`; rejects with the build's output when it fails. */
+async function buildApp(buildDirectory: string, node: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  const lines: string[] = [];
+  const child = spawn(node, [path.join(ROOT, "node_modules", ".bin", "remix"), "vite:build"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", EVERGREEN_BUILD_DIR: buildDirectory },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (c: Buffer) => lines.push(String(c)));
+  child.stderr?.on("data", (c: Buffer) => lines.push(String(c)));
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`remix vite:build failed (exit ${code}):\n${lines.join("").split("\n").slice(-30).join("\n")}`);
+  return Date.now() - started;
+}
+
+export async function startAdminApp(options: { seed?: number; orders?: number; timeoutMs?: number; server?: AdminServer } = {}): Promise<AdminApp> {
   const timeoutMs = options.timeoutMs ?? 180_000;
+  const server = options.server ?? "dev";
   const port = await freePort();
+  // Node 22 (the `node` dev dependency), as npm scripts and the demo use.
+  const node = path.join(ROOT, "node_modules", ".bin", "node");
+  // This run's own directory: two runs at once must not build over each other, nor over `build/`.
+  const buildDirectory = path.join(ROOT, ".cache", `admin-test-build-${process.pid}-${port}`);
+  const buildMs = server === "build" ? await buildApp(buildDirectory, node, timeoutMs).catch(async (error) => {
+    await rm(buildDirectory, { recursive: true, force: true });
+    throw error;
+  }) : null;
   const appUrl = `http://localhost:${port}`;
   const db = await createTestDatabase();
   const devStore = await startTestDevStore({ seed: options.seed ?? 7, orders: options.orders ?? 2000, appUrl });
@@ -86,13 +125,11 @@ export async function startAdminApp(options: { seed?: number; orders?: number; t
     PORT: String(port),
     LOG_LEVEL: "warn",
   } as NodeJS.ProcessEnv;
-  // Node 22 (the `node` dev dependency), as npm scripts and the demo use.
-  const node = path.join(ROOT, "node_modules", ".bin", "node");
-  const child: ChildProcess = spawn(
-    node,
-    ["--import", "./dev-store/preload.mjs", path.join(ROOT, "node_modules", ".bin", "remix"), "vite:dev", "--config", "tests/helpers/vite.admin-test.config.ts", "--port", String(port), "--strictPort"],
-    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const args =
+    server === "build"
+      ? ["--import", "./dev-store/preload.mjs", "tests/helpers/serve-build.mjs", buildDirectory]
+      : ["--import", "./dev-store/preload.mjs", path.join(ROOT, "node_modules", ".bin", "remix"), "vite:dev", "--config", "tests/helpers/vite.admin-test.config.ts", "--port", String(port), "--strictPort"];
+  const child: ChildProcess = spawn(node, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const collect = (chunk: Buffer) => {
     for (const line of String(chunk).split("\n")) if (line.trim()) output.push(line);
     if (output.length > 2000) output.splice(0, output.length - 2000);
@@ -110,6 +147,7 @@ export async function startAdminApp(options: { seed?: number; orders?: number; t
     }
     await devStore.close();
     await db.cleanup();
+    if (server === "build") await rm(buildDirectory, { recursive: true, force: true });
   };
 
   try {
@@ -143,9 +181,11 @@ export async function startAdminApp(options: { seed?: number; orders?: number; t
       timeoutMs,
       () => syncError ?? exited(),
     );
-    return { appUrl, storeUrl, shop, db, devStore, sessionToken, adminUrl, output, close };
+    return { appUrl, storeUrl, shop, db, devStore, sessionToken, adminUrl, output, server, buildMs, close };
   } catch (error) {
     await close();
+    // What the app said is most of the diagnosis (a stuck sync says nothing otherwise).
+    if (error instanceof Error && !error.message.includes("\n")) error.message += `\napp output (last 30 lines):\n${output.slice(-30).join("\n")}`;
     throw error;
   }
 }
