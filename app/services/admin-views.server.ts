@@ -359,16 +359,16 @@ async function customersOfLayer(
   shopDomain: string,
   layerId: string,
   deps: AdminDeps,
-  args: { search: string; cursor: string | null; take: number },
+  args: { search: string; cursor: string | null; take: number; ltv?: intelligence.FreshLtv },
 ): Promise<{ customers: CustomerListItem[]; nextCursor: string | null }> {
   if (args.search) {
     const [page, ltv] = await Promise.all([
       searchCustomersInLayer(deps.db, deps.dialect, { shopDomain, layerId, search: args.search, cursor: args.cursor, take: args.take }),
-      intelligence.freshLtvReader(shopDomain, deps),
+      args.ltv ?? intelligence.freshLtvReader(shopDomain, deps),
     ]);
     return { customers: page.customers.map((c) => listItem(withFreshLtv(c, ltv))), nextCursor: page.nextCursor };
   }
-  const page = await intelligence.listCustomersInLayer(shopDomain, layerId, { ...deps, cursor: args.cursor, take: args.take });
+  const page = await intelligence.listCustomersInLayer(shopDomain, layerId, { ...deps, cursor: args.cursor, take: args.take, ltv: args.ltv });
   const contacts = await customerContacts(deps.db, shopDomain, page.customers.map((c) => c.customerGid));
   return {
     customers: page.customers.map((c) => {
@@ -380,7 +380,7 @@ async function customersOfLayer(
 }
 
 /** The row with its predicted LTV at the time of reading (its stored one is as of its last write). */
-function withFreshLtv(r: CustomerRow, ltv: (row: intelligence.StoredInsightState) => number | null): CustomerRow {
+function withFreshLtv(r: CustomerRow, ltv: intelligence.FreshLtv): CustomerRow {
   return r.state === null ? r : { ...r, predictedLtvMinor: ltv({ customerGid: r.customerGid, predictedLtvMinor: r.predictedLtvMinor, ...r.state }) };
 }
 
@@ -417,9 +417,11 @@ export async function* layerCsvLines(shopDomain: string, layerId: string, deps: 
   const exponent = currencyExponent(currency);
   const money = (minor: number | null) => (minor === null ? "" : (minor / 10 ** exponent).toFixed(exponent));
   yield LAYER_CSV_COLUMNS.join(",") + "\r\n";
+  // One model read for the whole export, not one per page.
+  const ltv = await intelligence.freshLtvReader(shopDomain, deps);
   let cursor: string | null = null;
   do {
-    const page = await customersOfLayer(shopDomain, layerId, deps, { search: "", cursor, take: 500 });
+    const page = await customersOfLayer(shopDomain, layerId, deps, { search: "", cursor, take: 500, ltv });
     let chunk = "";
     for (const c of page.customers) {
       const [first, ...rest] = (c.name ?? "").split(" ");

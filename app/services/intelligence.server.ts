@@ -472,13 +472,14 @@ export interface LayerPage {
 export async function listCustomersInLayer(
   shopDomain: string,
   layerId: string,
-  deps: IntelligenceDeps & { cursor?: string | null; take?: number; asOf?: Date },
+  deps: IntelligenceDeps & { cursor?: string | null; take?: number; asOf?: Date; ltv?: FreshLtv },
 ): Promise<LayerPage> {
   const take = Math.min(500, Math.max(1, deps.take ?? 50));
   const repo = new InsightsRepository(deps.db, deps.dialect);
+  // A reader passed in is reused (an export reads page after page against one model).
   const [rows, predictedLtv] = await Promise.all([
     repo.customersInLayer(shopDomain, layerId, deps.cursor ?? null, take + 1),
-    freshLtvReader(shopDomain, deps),
+    deps.ltv ?? freshLtvReader(shopDomain, deps),
   ]);
   const page = rows.slice(0, take);
   return {
@@ -545,10 +546,9 @@ export interface StoredInsightState extends StoredStateColumns {
  * const ltv = await freshLtvReader(shop, { db: prisma, dialect });
  * rows.map((r) => ltv(r));
  */
-export async function freshLtvReader(
-  shopDomain: string,
-  deps: IntelligenceDeps & { asOf?: Date },
-): Promise<(row: StoredInsightState) => number | null> {
+export type FreshLtv = (row: StoredInsightState) => number | null;
+
+export async function freshLtvReader(shopDomain: string, deps: IntelligenceDeps & { asOf?: Date }): Promise<FreshLtv> {
   const stored = await new InsightsRepository(deps.db, deps.dialect).shopInsight(shopDomain);
   const model = stored ? storedModel(shopDomain, stored) : null;
   const asOfMs = (deps.asOf ?? new Date()).getTime();
