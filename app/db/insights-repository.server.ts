@@ -25,8 +25,17 @@ export interface StoredStateColumns {
   meanOrderValueMinor: number | null;
 }
 
+/** The purchase digest (`domain/customers/purchase-digest.ts`) and the as-of it was built at; null: none stored. */
+export interface DigestColumns {
+  digestCreatedAtMs: number | null;
+  digestFirstOrderAtMs: number | null;
+  digestGapsMs: string | null;
+  digestFirstDayValueMinor: number | null;
+  digestAsOfMs: number | null;
+}
+
 /** One customer's stored insight, as the service writes it. Money in minor units; times as Dates. */
-export interface CustomerInsightRow extends StoredStateColumns {
+export interface CustomerInsightRow extends StoredStateColumns, DigestColumns {
   customerGid: string;
   layerId: string;
   lifecycleStage: string;
@@ -72,6 +81,8 @@ export interface ShopInsightRow {
   fitDiagnostics: string;
   computedAt: Date;
   durationMs: number;
+  /** The digest format every row was written with (a full pass sets it); left as stored when absent. */
+  digestVersion?: number | null;
 }
 
 const INSIGHT_COLUMNS = [
@@ -79,6 +90,7 @@ const INSIGHT_COLUMNS = [
   "monetaryMinor", "pAlive", "expectedOrders30", "expectedOrders90", "expectedOrders365", "expectedOrderValueMinor",
   "predictedLtvMinor", "churnRisk", "churnReason", "expectedNextOrderAt", "layerReason", "computedAt",
   "lastOrderAt", "firstOrderDay", "repeatOrders", "repeatSpanDays", "meanRepeatValueMinor", "meanOrderValueMinor", "stateHash",
+  "digestCreatedAtMs", "digestFirstOrderAtMs", "digestGapsMs", "digestFirstDayValueMinor", "digestAsOfMs",
 ] as const;
 const MOVE_COLUMNS = ["id", "shopDomain", "customerGid", "fromLayer", "toLayer", "direction", "movedAt"] as const;
 
@@ -131,6 +143,7 @@ export class InsightsRepository {
       r.expectedOrders365, bigintOrNull(r.expectedOrderValueMinor), bigintOrNull(r.predictedLtvMinor), r.churnRisk,
       r.churnReason, r.expectedNextOrderAt, r.layerReason, r.computedAt,
       r.lastOrderAt, r.firstOrderDay, r.repeatOrders, r.repeatSpanDays, r.meanRepeatValueMinor, r.meanOrderValueMinor, r.stateHash,
+      r.digestCreatedAtMs, r.digestFirstOrderAtMs, r.digestGapsMs, r.digestFirstDayValueMinor, r.digestAsOfMs,
     ]);
     await this.insertRows("CustomerInsight", INSIGHT_COLUMNS, values, ` ON CONFLICT ("shopDomain","customerGid") DO UPDATE SET ${updates}`);
   }
@@ -219,6 +232,8 @@ export type InsightValues = [
   expectedNextOrderAtMs: number | null, layerReason: string, computedAtMs: number,
   lastOrderAtMs: number | null, firstOrderDay: number | null, repeatOrders: number | null, repeatSpanDays: number | null,
   meanRepeatValueMinor: number | null, meanOrderValueMinor: number | null, stateHash: number,
+  digestCreatedAtMs: number | null, digestFirstOrderAtMs: number | null, digestGapsMs: string | null,
+  digestFirstDayValueMinor: number | null, digestAsOfMs: number | null,
 ];
 
 /** A row as values (rounding money as `upsertCustomerInsights` does). */
@@ -230,6 +245,7 @@ export function insightValues(r: CustomerInsightRow): InsightValues {
     r.churnRisk, r.churnReason, r.expectedNextOrderAt === null ? null : r.expectedNextOrderAt.getTime(), r.layerReason, r.computedAt.getTime(),
     r.lastOrderAt === null ? null : r.lastOrderAt.getTime(), r.firstOrderDay, r.repeatOrders, r.repeatSpanDays,
     r.meanRepeatValueMinor, r.meanOrderValueMinor, r.stateHash,
+    r.digestCreatedAtMs, r.digestFirstOrderAtMs, r.digestGapsMs, r.digestFirstDayValueMinor, r.digestAsOfMs,
   ];
 }
 
@@ -237,6 +253,7 @@ const INSIGHT_PG_TYPES = [
   "text", "text", "text", "int4", "int4", "int4", "int4", "int4", "int8", "int8", "float8", "float8", "float8", "float8",
   "int8", "int8", "text", "text", "timestamp(3)", "text", "timestamp(3)",
   "timestamp(3)", "int4", "int4", "int4", "float8", "float8", "float8",
+  "float8", "float8", "text", "float8", "float8",
 ] as const;
 const TIME_COLUMNS = new Set([18, 20, 21]); // positions of expectedNextOrderAt, computedAt and lastOrderAt in InsightValues
 const MONEY_COLUMNS = new Set([8, 9, 14, 15]);
@@ -259,16 +276,104 @@ export class InsightsBulkRepository {
     return this.dialect === "postgresql" ? `$${n}` : "?";
   }
 
-  /** The stored layer set (JSON), the last pass's as-of (epoch ms) and the shop's currency. */
-  async shopState(shopDomain: string): Promise<{ layers: string | null; computedAtMs: number | null; currencyCode: string | null }> {
+  /** The stored layer set (JSON), the last pass's as-of (epoch ms), the stored rows' digest version and the shop's currency. */
+  async shopState(shopDomain: string): Promise<{ layers: string | null; computedAtMs: number | null; digestVersion: number | null; currencyCode: string | null }> {
     const rows = await this.db.all(
-      `SELECT (SELECT "layers" FROM "ShopInsight" WHERE "shopDomain" = ${this.p(1)}),` +
-        ` (SELECT ${msColumn(this.dialect, `"computedAt"`)} FROM "ShopInsight" WHERE "shopDomain" = ${this.p(2)}),` +
-        ` (SELECT "currencyCode" FROM "Shop" WHERE "domain" = ${this.p(3)})`,
-      [shopDomain, shopDomain, shopDomain],
+      `SELECT si."layers", ${msColumn(this.dialect, `si."computedAt"`)}, si."digestVersion",` +
+        ` (SELECT "currencyCode" FROM "Shop" WHERE "domain" = ${this.p(1)})` +
+        ` FROM (SELECT 1) AS one LEFT JOIN "ShopInsight" si ON si."shopDomain" = ${this.p(2)}`,
+      [shopDomain, shopDomain],
     );
-    const [layers, computedAt, currencyCode] = rows[0] ?? [null, null, null];
-    return { layers: (layers as string | null) ?? null, computedAtMs: computedAt == null ? null : toMs(computedAt as string), currencyCode: (currencyCode as string | null) ?? null };
+    const [layers, computedAt, digestVersion, currencyCode] = rows[0] ?? [null, null, null, null];
+    return {
+      layers: (layers as string | null) ?? null,
+      computedAtMs: computedAt == null ? null : toMs(computedAt as string),
+      digestVersion: digestVersion == null ? null : Number(digestVersion),
+      currencyCode: (currencyCode as string | null) ?? null,
+    };
+  }
+
+  /** The shop's stale customers (`CustomerInsightStale`), each with its mark's version. */
+  async staleCustomers(shopDomain: string): Promise<Map<string, number>> {
+    const stale = new Map<string, number>();
+    await this.db.each(
+      `SELECT "customerGid", "version" FROM "CustomerInsightStale" WHERE "shopDomain" = ${this.p(1)}`,
+      [shopDomain],
+      (row) => stale.set(row[0] as string, Number(row[1])),
+    );
+    return stale;
+  }
+
+  /** How many customer rows the shop has stored. */
+  async insightCount(shopDomain: string): Promise<number> {
+    const rows = await this.db.all(`SELECT count(*) FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)}`, [shopDomain]);
+    return Number(rows[0][0]);
+  }
+
+  /**
+   * Streams every stored row's state hash and purchase digest in customer id
+   * order: `[customerGid, stateHash, orders, monetaryMinor, digestCreatedAtMs,
+   * digestFirstOrderAtMs, digestGapsMs, digestFirstDayValueMinor, digestAsOfMs]`.
+   */
+  async eachStoredDigest(shopDomain: string, onRow: (row: unknown[]) => void): Promise<void> {
+    const money = this.dialect === "postgresql" ? `"monetaryMinor"::float8` : `"monetaryMinor"`;
+    await this.db.each(
+      `SELECT "customerGid", "stateHash", "orders", ${money}, "digestCreatedAtMs", "digestFirstOrderAtMs", "digestGapsMs",` +
+        ` "digestFirstDayValueMinor", "digestAsOfMs" FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} ORDER BY "customerGid"`,
+      [shopDomain],
+      onRow,
+    );
+  }
+
+  /**
+   * Clears the marks a pass read (customer, version); a mark re-made since (a
+   * newer version) stays for the next pass. Returns how many were cleared.
+   */
+  async clearStale(shopDomain: string, marks: readonly (readonly [customerGid: string, version: number])[]): Promise<number> {
+    let cleared = 0;
+    // A row-value IN over a VALUES list: one statement per 2,000 marks (400 OR-ed terms took SQLite ~40 ms a statement to plan and run).
+    const pair = this.dialect === "postgresql" ? (k: number) => `(${this.p(k)}::text, ${this.p(k + 1)}::int)` : () => "(?, ?)";
+    for (let i = 0; i < marks.length; i += 2_000) {
+      const part = marks.slice(i, i + 2_000);
+      const params: SqlValue[] = [shopDomain];
+      const rows = part.map(([gid, version]) => {
+        params.push(gid, version);
+        return pair(params.length - 1);
+      });
+      cleared += await this.db.run(
+        `DELETE FROM "CustomerInsightStale" WHERE "shopDomain" = ${this.p(1)} AND ("customerGid", "version") IN (VALUES ${rows.join(", ")})`,
+        params,
+      );
+    }
+    return cleared;
+  }
+
+  /**
+   * Clears the marks of customers among `customerGids` that are deleted or no
+   * longer synced, whatever their version: deleting their rows marked them again.
+   */
+  async clearStaleOfGone(shopDomain: string, customerGids: readonly string[]): Promise<void> {
+    for (let i = 0; i < customerGids.length; i += 500) {
+      const part = customerGids.slice(i, i + 500);
+      const list = part.map((_, k) => this.p(k + 2)).join(",");
+      await this.db.run(
+        `DELETE FROM "CustomerInsightStale" WHERE "shopDomain" = ${this.p(1)} AND "customerGid" IN (${list}) AND NOT EXISTS (SELECT 1 FROM "Customer" c` +
+          ` WHERE c."shopDomain" = "CustomerInsightStale"."shopDomain" AND c."customerGid" = "CustomerInsightStale"."customerGid" AND c."deletedAt" IS NULL)`,
+        [shopDomain, ...part],
+      );
+    }
+  }
+
+  /** Marks customers stale (their next pass reads their orders). */
+  async markStale(shopDomain: string, customerGids: readonly string[]): Promise<void> {
+    for (let i = 0; i < customerGids.length; i += 500) {
+      const part = customerGids.slice(i, i + 500);
+      await this.db.run(
+        `INSERT INTO "CustomerInsightStale" ("shopDomain", "customerGid") VALUES ${placeholders(this.dialect, part.length, 2)}` +
+          ` ON CONFLICT ("shopDomain", "customerGid") DO UPDATE SET "version" = "CustomerInsightStale"."version" + 1`,
+        part.flatMap((gid) => [shopDomain, gid]),
+      );
+    }
   }
 
   /** Streams the shop's stored `[customerGid, layerId, stateHash]`: what a pass compares its new state with. */
@@ -347,10 +452,15 @@ export class InsightsBulkRepository {
 
   async saveShopInsight(row: ShopInsightRow): Promise<void> {
     const columns = ["shopDomain", "baseline", "layers", "model", "fitDiagnostics", "computedAt", "durationMs"];
+    const values: SqlValue[] = [row.shopDomain, row.baseline, row.layers, row.model, row.fitDiagnostics, row.computedAt, row.durationMs];
+    if (row.digestVersion !== undefined) {
+      columns.push("digestVersion");
+      values.push(row.digestVersion);
+    }
     await this.db.run(
       `INSERT INTO "ShopInsight" (${columns.map(quote).join(",")}) VALUES ${placeholders(this.dialect, 1, columns.length)}` +
         ` ON CONFLICT ("shopDomain") DO UPDATE SET ${columns.slice(1).map((c) => `${quote(c)} = excluded.${quote(c)}`).join(", ")}`,
-      [row.shopDomain, row.baseline, row.layers, row.model, row.fitDiagnostics, row.computedAt, row.durationMs],
+      values,
     );
   }
 
@@ -365,6 +475,22 @@ export class InsightsBulkRepository {
     if (rows.length === 0) return null;
     const [baseline, layers, model, fitDiagnostics, computedAt, currencyCode] = rows[0] as [string, string, string, string, unknown, string | null];
     return { baseline, layers, model, fitDiagnostics, computedAtMs: toMs(computedAt as string), currencyCode: currencyCode ?? null };
+  }
+
+  /** The stored layers of some customers (those a pass rewrites): customer id → layer id. */
+  async storedLayers(shopDomain: string, customerGids: readonly string[]): Promise<Map<string, string>> {
+    const layers = new Map<string, string>();
+    for (let i = 0; i < customerGids.length; i += 500) {
+      const part = customerGids.slice(i, i + 500);
+      const list = part.map((_, k) => this.p(k + 2)).join(",");
+      await this.db.each(
+        // "stateHash" (unused) keeps SQLite off the (shopDomain, layerId, customerGid) index, which covers the rest and would be scanned whole.
+        `SELECT "customerGid", "layerId", "stateHash" FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} AND "customerGid" IN (${list})`,
+        [shopDomain, ...part],
+        (row) => layers.set(row[0] as string, row[1] as string),
+      );
+    }
+    return layers;
   }
 
   /** A customer's stored layer, or null. */

@@ -15,6 +15,7 @@
  * Customers without a counted order are still returned (with no orders): they
  * are the prospects of the segmentation.
  */
+import { digestOrders } from "~/domain/customers/purchase-digest";
 import type { OrderPoint, PurchaseHistory } from "~/domain/customers/purchase-history";
 import type { PurchaseColumns } from "~/domain/segments";
 import type { SqlDialect } from "./adapter.server";
@@ -155,8 +156,8 @@ function moneyExpr(dialect: SqlDialect, expr: string): string {
 
 /**
  * Every (not deleted) customer's purchases as columns, for the full pass: the
- * same customers, order and purchases as `PurchaseHistoryReader.all` gives,
- * without an object per customer or order.
+ * same customers and purchases as `PurchaseHistoryReader.all` gives, in
+ * code-unit order of their ids, without an object per customer or order.
  *
  * Two scans instead of the reader's join: the customers by id, then the shop's
  * purchase orders in table order (a scan, not an index walk with a row lookup
@@ -185,6 +186,17 @@ export async function loadPurchaseColumns(
     },
   );
   const n = customerIds.length;
+  // The database's collation may not be code-unit order (PostgreSQL's usually is not): the pass's order is.
+  const perm = codeUnitOrder(customerIds);
+  if (perm) {
+    const ids = Array.from(perm, (j) => customerIds[j]);
+    const at = Float64Array.from(perm, (j) => createdAt[j]);
+    for (let i = 0; i < n; i++) {
+      customerIds[i] = ids[i];
+      createdAt[i] = at[i];
+      indexOf.set(ids[i], i);
+    }
+  }
 
   let owner = new Int32Array(4096);
   let at = new Float64Array(4096);
@@ -262,4 +274,198 @@ export async function historyOfCustomer(db: SqlSession, dialect: SqlDialect, sho
     if (row[2] !== null && row[3] !== null) history.orders.push({ at: toMs(row[2] as string), valueMinor: toNumber(row[3] as number) });
   });
   return history;
+}
+
+/**
+ * A permutation that puts `ids` in code-unit order (JavaScript's `<`), or
+ * null when they already are. A pass's customers are always in this order,
+ * whichever path loaded them and whatever the database's collation, so a
+ * pass over the same customers fits the same sample and writes the same rows.
+ */
+export function codeUnitOrder(ids: readonly string[]): Int32Array | null {
+  let sorted = true;
+  for (let i = 1; i < ids.length && sorted; i++) if (ids[i - 1] > ids[i]) sorted = false;
+  if (sorted) return null;
+  const perm = Int32Array.from(ids.keys());
+  perm.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  return perm;
+}
+
+/** What a pass compares with, per customer in the loaded order: the stored state hash (NaN: none). */
+export interface StoredComparison {
+  storedHash: Float64Array;
+  /** Stale customers with a stored row who are deleted or no longer synced: their rows go. */
+  gone: string[];
+  /** Customers whose orders were read (stale, or no usable digest). */
+  reread: number;
+}
+
+/** Purchases of a few customers by id (stale ones), as histories; deleted and unknown customers are absent. */
+async function historiesOf(db: SqlSession, dialect: SqlDialect, shopDomain: string, customerGids: readonly string[]): Promise<Map<string, PurchaseHistory>> {
+  const p = (n: number) => (dialect === "postgresql" ? `$${n}` : "?");
+  const out = new Map<string, PurchaseHistory>();
+  for (let i = 0; i < customerGids.length; i += 500) {
+    const part = customerGids.slice(i, i + 500);
+    const list = part.map((_, k) => p(k + 2)).join(",");
+    // Deleted customers filtered here, not in SQL: with "deletedAt" in the WHERE, SQLite walks the (shopDomain, deletedAt) index of the whole shop.
+    await db.each(
+      `SELECT "customerGid", ${msColumn(dialect, `"shopifyCreatedAt"`)}, "deletedAt" IS NULL FROM "Customer" WHERE "shopDomain" = ${p(1)} AND "customerGid" IN (${list})`,
+      [shopDomain, ...part],
+      (row) => {
+        if (Number(row[2]) === 1 || row[2] === true) out.set(row[0] as string, { customerId: row[0] as string, createdAt: toMs(row[1] as string), orders: [] });
+      },
+    );
+    await db.each(
+      `SELECT o."customerGid", ${msColumn(dialect, `o."processedAt"`)}, ${moneyExpr(dialect, `o."totalPriceMinor" - o."totalRefundedMinor"`)}` +
+        ` FROM "Order" o WHERE o."shopDomain" = ${p(1)} AND o."customerGid" IN (${list}) AND o."cancelledAt" IS NULL AND o."deletedAt" IS NULL` +
+        ` AND NOT o."test" AND o."financialStatus" IN (${statusList}) ORDER BY o."customerGid", o."processedAt", o."orderGid"`,
+      [shopDomain, ...part],
+      (row) => {
+        const h = out.get(row[0] as string);
+        if (h && row[1] !== null && row[2] !== null) h.orders.push({ at: toMs(row[1] as string), valueMinor: toNumber(row[2] as number) });
+      },
+    );
+  }
+  return out;
+}
+
+/**
+ * The pass's input from stored rows (ADR 0012): a customer whose row holds a
+ * usable purchase digest and who is not marked stale comes from the digest
+ * (`digestOrders`); the others (stale, no digest, a digest built after
+ * `asOf`) from their orders. The same customers, in the same order, with
+ * orders that give the models the same numbers as `loadPurchaseColumns`,
+ * when every change marked its customer stale (the triggers'
+ * job). Also gives what the pass compares with (read here, not in the write
+ * transaction: a customer changed meanwhile is marked again and redone).
+ */
+export async function loadPurchaseColumnsFromDigests(
+  db: SqlSession,
+  dialect: SqlDialect,
+  shopDomain: string,
+  asOf: number,
+  stale: ReadonlyMap<string, number>,
+  eachStoredDigest: (shopDomain: string, onRow: (row: unknown[]) => void) => Promise<void>,
+  expectedRows = 1024,
+): Promise<{ purchases: PurchaseColumns & { readonly indexOf: Map<string, number> }; stored: StoredComparison }> {
+  // Customers from digests, in the scan's (database) order. Sized for the rows expected (growing a million-row array costs).
+  const ids: string[] = [];
+  let created = new Float64Array(expectedRows + 1);
+  let hashes = new Float64Array(expectedRows + 1);
+  let start = new Int32Array(expectedRows + 2);
+  let at = new Float64Array(3 * expectedRows + 16);
+  let value = new Float64Array(3 * expectedRows + 16);
+  let m = 0;
+  const push = (t: number, v: number) => {
+    if (m === at.length) {
+      at = grow(at);
+      value = grow(value);
+    }
+    at[m] = t;
+    value[m++] = v;
+  };
+  const rereadStored = new Map<string, number>();
+  const digest = { createdAtMs: 0, orders: 0, monetaryMinor: 0, firstOrderAtMs: null as number | null, gapsMs: null as string | null, firstDayValueMinor: null as number | null };
+  const num = (v: unknown) => (v === null ? null : Number(v));
+  await eachStoredDigest(shopDomain, (row) => {
+    const gid = row[0] as string;
+    const hash = row[1] === null ? Number.NaN : Number(row[1]);
+    const createdAt = num(row[4]);
+    const builtAt = num(row[8]);
+    if (stale.has(gid) || createdAt === null || builtAt === null || builtAt > asOf) {
+      rereadStored.set(gid, hash);
+      return;
+    }
+    digest.createdAtMs = createdAt;
+    digest.orders = Number(row[2]);
+    digest.monetaryMinor = Number(row[3]);
+    digest.firstOrderAtMs = num(row[5]);
+    digest.gapsMs = row[6] as string | null;
+    digest.firstDayValueMinor = num(row[7]);
+    const before = m;
+    if (!digestOrders(digest, push)) {
+      m = before;
+      rereadStored.set(gid, hash);
+      return;
+    }
+    const i = ids.length;
+    if (i === created.length) {
+      created = grow(created);
+      hashes = grow(hashes);
+    }
+    if (i + 1 === start.length) start = grow(start);
+    ids.push(gid);
+    created[i] = createdAt;
+    hashes[i] = hash;
+    start[i] = before;
+    start[i + 1] = m;
+  });
+  const fromDigest = ids.length;
+  start[fromDigest] = m;
+
+  // Stale customers and rows without a usable digest: read their orders.
+  const rereadIds = [...new Set([...rereadStored.keys(), ...stale.keys()])].sort();
+  const histories = await historiesOf(db, dialect, shopDomain, rereadIds);
+  const gone: string[] = [];
+  const reread: string[] = [];
+  for (const gid of rereadIds) {
+    if (histories.has(gid)) reread.push(gid);
+    else if (rereadStored.has(gid)) gone.push(gid);
+  }
+
+  // Merge both lists in code-unit order.
+  const perm = codeUnitOrder(ids);
+  const n = fromDigest + reread.length;
+  let total = m;
+  for (const gid of reread) total += histories.get(gid)!.orders.length;
+  const customerIds = new Array<string>(n);
+  let indexOf: Map<string, number> | null = null;
+  const out = {
+    count: n,
+    customerIds,
+    createdAt: new Float64Array(n),
+    orderStart: new Int32Array(n + 1),
+    orderAt: new Float64Array(total),
+    orderValueMinor: new Float64Array(total),
+    /** Built when first read (behaviour rules): a million-entry map costs a second the pass does not otherwise need. */
+    get indexOf(): Map<string, number> {
+      if (indexOf === null) {
+        indexOf = new Map();
+        for (let i = 0; i < n; i++) indexOf.set(customerIds[i], i);
+      }
+      return indexOf;
+    },
+  };
+  const stored: StoredComparison = { storedHash: new Float64Array(n).fill(Number.NaN), gone, reread: reread.length };
+  let a = 0;
+  let b = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a < fromDigest ? (perm ? perm[a] : a) : -1;
+    const takeDigest = da >= 0 && (b >= reread.length || ids[da] < reread[b]);
+    out.orderStart[i] = k;
+    if (takeDigest) {
+      out.customerIds[i] = ids[da];
+      out.createdAt[i] = created[da];
+      for (let j = start[da]; j < start[da + 1]; j++) {
+        out.orderAt[k] = at[j];
+        out.orderValueMinor[k++] = value[j];
+      }
+      stored.storedHash[i] = hashes[da];
+      a++;
+    } else {
+      const h = histories.get(reread[b])!;
+      out.customerIds[i] = h.customerId;
+      out.createdAt[i] = h.createdAt;
+      for (const o of h.orders) {
+        out.orderAt[k] = o.at;
+        out.orderValueMinor[k++] = o.valueMinor;
+      }
+      const before = rereadStored.get(h.customerId);
+      if (before !== undefined) stored.storedHash[i] = before;
+      b++;
+    }
+  }
+  out.orderStart[n] = k;
+  return { purchases: out, stored };
 }

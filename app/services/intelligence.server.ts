@@ -30,7 +30,8 @@ import {
   type InsightsDb,
   type StoredStateColumns,
 } from "~/db/insights-repository.server";
-import { PurchaseHistoryReader, historyOfCustomer, loadPurchaseColumns } from "~/db/purchase-histories.server";
+import { PurchaseHistoryReader, historyOfCustomer, loadPurchaseColumns, loadPurchaseColumnsFromDigests } from "~/db/purchase-histories.server";
+import { PURCHASE_DIGEST_VERSION, type PurchaseDigest, digestKeyOf, digestOf } from "~/domain/customers/purchase-digest";
 import { DAY_MS, type PurchaseHistory } from "~/domain/customers/purchase-history";
 import { type InsightState, type PurchaseState, insightStateHash, recencyDaysAt, summaryAt } from "~/domain/customers/insight-state";
 import { analyzeRetention, type AnalyticsOptions, type RetentionAnalysis } from "~/domain/analytics";
@@ -50,6 +51,7 @@ import {
   DEFAULT_LAYERS,
   UNASSIGNED_LAYER_ID,
   compileLayers,
+  purchaseColumns,
   diffLayers,
   emptyFeatures,
   explainRule,
@@ -86,7 +88,15 @@ export interface ComputeDeps extends IntelligenceDeps {
   asOf: Date;
   /** Customers per page when loading histories. Default 5,000. */
   pageCustomers?: number;
+  /** recomputeShop: read every customer's orders even when stored digests would do (ADR 0012). */
+  full?: boolean;
 }
+
+/**
+ * Above this share of stale customers (of the stored rows), a pass reads all
+ * orders: one scan of the order table costs less than that many lookups.
+ */
+export const MAX_STALE_SHARE = 0.25;
 
 /** `updateCustomer` was called before the shop's first `recomputeShop`. */
 export class IntelligenceNotComputedError extends Error {
@@ -137,6 +147,13 @@ export interface RecomputeSummary {
    * transaction: read the stored rows, write the changed ones, moves, deletions).
    */
   durationsMs: { load: number; segment: number; predict: number; rows: number; write: number; total: number };
+  /**
+   * How the purchases were read (ADR 0012): `full`, every order; `digest`, the
+   * stored digests plus the orders of the `reread` customers (stale ones, rows
+   * without a usable digest). Both give the same rows.
+   */
+  mode: "full" | "digest";
+  reread: number;
 }
 
 /**
@@ -150,6 +167,10 @@ export interface RecomputeSummary {
  *
  * Rows not rewritten keep their clock-dependent columns as of their own
  * `computedAt`; readers compute those fresh ({@link getCustomerInsight}).
+ *
+ * Purchases come from each row's stored digest unless the customer is marked
+ * stale (database triggers mark every change to their orders or record) or
+ * the shop has no usable digests yet; then from the orders (ADR 0012).
  *
  * Idempotent: a second pass over the same data writes no rows and no moves.
  *
@@ -165,7 +186,14 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
   const driver = await insightsDriver(deps.db, deps.dialect);
   const bulk = new InsightsBulkRepository(driver, deps.dialect, driver.kind);
   const state = await bulk.shopState(shopDomain);
-  const purchases = await loadPurchaseColumns(driver, deps.dialect, shopDomain);
+  // Marks first: a change after this read is marked again (a new version) and redone next pass.
+  const stale = await bulk.staleCustomers(shopDomain);
+  const storedRows = state.computedAtMs === null ? 0 : await bulk.insightCount(shopDomain);
+  const digestUsable = deps.full !== true && state.computedAtMs !== null && asOfMs >= state.computedAtMs &&
+    state.digestVersion === PURCHASE_DIGEST_VERSION && stale.size <= MAX_STALE_SHARE * storedRows;
+  const { purchases, stored } = digestUsable
+    ? await loadPurchaseColumnsFromDigests(driver, deps.dialect, shopDomain, asOfMs, stale, (shop, onRow) => bulk.eachStoredDigest(shop, onRow), storedRows)
+    : { purchases: await loadPurchaseColumns(driver, deps.dialect, shopDomain), stored: null };
   const layers = state.layers !== null ? parseLayers(shopDomain, state.layers) : DEFAULT_LAYERS;
   // Behaviour rule fields (docs/behaviour.md): loaded only when some rule reads them.
   const behaviour = layersReadBehaviour(layers) ? await loadBehaviourColumns(driver, deps.dialect, shopDomain, purchases) : null;
@@ -188,28 +216,45 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
   // Only customers whose stored state changed are rewritten: the clock-dependent values are read fresh (insight-state.ts).
   const { moves, written, rowsMs } = await driver.transaction(async (session) => {
     const tx = new InsightsBulkRepository(session, deps.dialect, driver.kind);
-    const storedHash = new Float64Array(n).fill(Number.NaN);
-    const storedLayer: (string | undefined)[] = new Array(n);
-    const gone: string[] = [];
-    await tx.eachStoredState(shopDomain, (customerGid, layerId, hash) => {
-      const i = purchases.indexOf.get(customerGid);
-      if (i === undefined) {
-        gone.push(customerGid); // deleted (or synced since the load): removed below if deleted
-        return;
-      }
-      storedLayer[i] = layerId;
-      if (hash !== null) storedHash[i] = hash;
-    });
+    let storedHash: Float64Array;
+    // Full mode reads every stored layer with the hashes; digest mode only those of the rows it rewrites (below).
+    let storedLayer: (string | undefined)[] | null = null;
+    let gone: string[];
+    if (stored) {
+      ({ storedHash, gone } = stored);
+    } else {
+      storedHash = new Float64Array(n).fill(Number.NaN);
+      const layerOf: (string | undefined)[] = (storedLayer = new Array(n));
+      gone = [];
+      await tx.eachStoredState(shopDomain, (customerGid, layerId, hash) => {
+        const i = purchases.indexOf.get(customerGid);
+        if (i === undefined) {
+          gone.push(customerGid); // deleted (or synced since the load): removed below if deleted
+          return;
+        }
+        layerOf[i] = layerId;
+        if (hash !== null) storedHash[i] = hash;
+      });
+    }
     const rowsStart = performance.now();
     // Previous layers only of customers whose layer differs: diffLayers gives the same moves, in stored order.
     const previous = new Map<string, string>();
     const next = new Map<string, string>();
     const changed: InsightValues[] = [];
+    // Customers with orders after the as-of: their digest leaves those out, so they stay (or become) stale.
+    const later: string[] = [];
+    const changedAt: number[] = [];
     for (let i = 0; i < n; i++) {
-      if (rows.stateHash(i) === storedHash[i]) continue;
-      const row = rows.values(i);
-      changed.push(row);
-      const before = storedLayer[i];
+      if (rows.stateHash(i) !== storedHash[i]) {
+        changed.push(rows.values(i));
+        changedAt.push(i);
+      }
+      if (rows.laterOrders()) later.push(purchases.customerIds[i]);
+    }
+    const layerOf = storedLayer ?? (await tx.storedLayers(shopDomain, changed.map((r) => r[0])));
+    for (let c = 0; c < changed.length; c++) {
+      const row = changed[c];
+      const before = Array.isArray(layerOf) ? layerOf[changedAt[c]] : layerOf.get(row[0]);
       if (before !== undefined && before !== row[1]) {
         previous.set(row[0], before);
         next.set(row[0], row[1]);
@@ -222,6 +267,10 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
       customerGid: m.customerId, fromLayer: m.from, toLayer: m.to, direction: m.direction, movedAt: deps.asOf,
     })));
     await tx.deleteGone(shopDomain, gone);
+    // After the writes (deleting a row marks its customer): clear the marks this pass read, then re-mark the later ones.
+    await tx.clearStale(shopDomain, [...stale]);
+    await tx.clearStaleOfGone(shopDomain, gone);
+    await tx.markStale(shopDomain, later);
     await tx.saveShopInsight({
       shopDomain,
       baseline: JSON.stringify(segmentation.baseline),
@@ -230,6 +279,8 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
       fitDiagnostics: JSON.stringify(fit.fitDiagnostics),
       computedAt: deps.asOf,
       durationMs: Math.round(performance.now() - t0),
+      // A full pass has written every row whose digest differed: the shop's digests are now all current.
+      ...(stored ? {} : { digestVersion: PURCHASE_DIGEST_VERSION }),
     });
     return { moves: moves.length, written: changed.length, rowsMs };
   });
@@ -249,6 +300,8 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
     durationsMs: {
       load: ms(t0, t1), segment: ms(t1, t2), predict: ms(t2, t3), rows: ms(t3, t4) + ms(0, rowsMs), write: ms(t4, t5) - ms(0, rowsMs), total: ms(t0, t5),
     },
+    mode: stored ? "digest" : "full",
+    reread: stored ? stored.reread : purchases.count,
   };
 }
 
@@ -668,6 +721,7 @@ function insightRowBuilder(
   const s = { x: 0, tx: 0, T: 0, meanRepeatValueMinor: null as number | null, meanOrderValueMinor: 0 };
   let state: InsightState | null = null;
   let hash = 0;
+  let later = false;
 
   /** The last counted order at or before the as-of (orders are sorted by time). */
   function lastOrderAt(i: number): number | null {
@@ -690,6 +744,8 @@ function insightRowBuilder(
         s.meanRepeatValueMinor = x > 0 ? summaries.meanRepeatValueMinor[i] : null;
         s.meanOrderValueMinor = summaries.meanOrderValueMinor[i];
       }
+      const digest = digestKeyOf(purchases, i, asOfMs);
+      later = digest.laterOrders || !digest.exact;
       state = {
         layerId,
         matchedRule: byId.has(layerId) ? rendered.get(layerId)!.ruleText : NO_MATCH_RULE,
@@ -702,9 +758,17 @@ function insightRowBuilder(
         repeatSpanDays: buyer ? s.tx : null,
         meanRepeatValueMinor: buyer ? s.meanRepeatValueMinor : null,
         meanOrderValueMinor: buyer ? s.meanOrderValueMinor : null,
+        digestKey: digest.key,
       };
       hash = insightStateHash(state);
       return hash;
+    },
+    /**
+     * Whether the customer of the last `stateHash` must stay stale: orders after
+     * the as-of (left out of the digest) or a digest that would not give the same numbers.
+     */
+    laterOrders(): boolean {
+      return later;
     },
     /** The row of the customer whose `stateHash` was computed last. */
     values(i: number): InsightValues {
@@ -726,9 +790,15 @@ function insightRowBuilder(
         p?.churnRisk.level ?? null, p ? predictor.churnReasonJson(p.churnRisk) : null,
         p?.expectedNextOrderAt ?? null, reason, asOfMs,
         st.lastOrderAtMs, st.firstOrderDay, st.repeatOrders, st.repeatSpanDays, st.meanRepeatValueMinor, st.meanOrderValueMinor, hash,
+        ...digestColumns(digestOf(purchases, i, asOfMs)), asOfMs,
       ];
     },
   };
+}
+
+/** The digest as its stored columns, in `InsightValues` order (`digestAsOfMs` aside). */
+function digestColumns(d: PurchaseDigest): [createdAtMs: number, firstOrderAtMs: number | null, gapsMs: string | null, firstDayValueMinor: number | null] {
+  return [d.createdAtMs, d.firstOrderAtMs, d.gapsMs, d.firstDayValueMinor];
 }
 
 function jsonValue(v: unknown): string {
@@ -744,12 +814,14 @@ function toRow(
   p: CustomerPrediction | null,
   computedAt: Date,
   purchase: PurchaseState,
+  digest: PurchaseDigest,
+  digestKey: number,
 ): CustomerInsightRow {
   const aovMinor = x.aovMinor === null ? null : Math.round(x.aovMinor);
   const monetaryMinor = Math.round(x.monetaryMinor);
   const stateHash = insightStateHash({
     layerId, matchedRule: reason.matchedRule, lifecycleStage: x.lifecycleStage, r: x.r, f: x.f, m: x.m, orders: x.orders,
-    aovMinor, monetaryMinor, churnRisk: p?.churnRisk.level ?? null, ...purchase,
+    aovMinor, monetaryMinor, churnRisk: p?.churnRisk.level ?? null, ...purchase, digestKey,
   });
   return {
     customerGid: x.customerId,
@@ -778,6 +850,11 @@ function toRow(
     meanRepeatValueMinor: purchase.meanRepeatValueMinor,
     meanOrderValueMinor: purchase.meanOrderValueMinor,
     stateHash,
+    digestCreatedAtMs: digest.createdAtMs,
+    digestFirstOrderAtMs: digest.firstOrderAtMs,
+    digestGapsMs: digest.gapsMs,
+    digestFirstDayValueMinor: digest.firstDayValueMinor,
+    digestAsOfMs: computedAt.getTime(),
   };
 }
 
@@ -812,7 +889,9 @@ function scoreOne(history: PurchaseHistory, asOfMs: number, model: StoredModel, 
       }
     : { lastOrderAtMs: null, firstOrderDay: null, repeatOrders: null, repeatSpanDays: null, meanRepeatValueMinor: null, meanOrderValueMinor: null };
   const reason: StoredLayerReason = { ...assignment.reason };
-  return { row: toRow(features, assignment.layerId, reason, prediction, computedAt, purchase), assignment };
+  const cols = purchaseColumns([history]);
+  const digestKey = digestKeyOf(cols, 0, asOfMs).key;
+  return { row: toRow(features, assignment.layerId, reason, prediction, computedAt, purchase, digestOf(cols, 0, asOfMs), digestKey), assignment };
 }
 
 /** The stored fit's parameters, as `customerPredictor` and `predictCustomer` take them. */

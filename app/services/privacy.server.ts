@@ -78,6 +78,8 @@ export const SHOP_TABLES: readonly { model: string; column?: string }[] = [
   { model: "ShopInsight" },
   { model: "ShopSettings" },
   { model: "Customer" },
+  // After every table whose deletion marks customers stale (Order, Customer, CustomerInsight: triggers).
+  { model: "CustomerInsightStale" },
   { model: "Product" },
   { model: "SyncRun" },
   { model: "WebhookDelivery" },
@@ -166,6 +168,8 @@ export const CUSTOMER_DATA_POLICIES: Readonly<Record<string, CustomerDataPolicy 
   CampaignAssignment: { kind: "keep", why: "arm and timestamps only; the customer row it points to is anonymised" },
   CampaignAction: { kind: "keep", why: "action kind, cost and status only: the campaign's spend" },
   CampaignCustomerLock: { kind: "keep", why: "a row lock (counter) with no personal data" },
+  // Deleting the insight marks the customer stale (a trigger), so the next pass rescores the anonymised customer.
+  CustomerInsightStale: { kind: "keep", why: "the customer id and a counter only; the next pass clears it" },
 };
 
 /**

@@ -27,6 +27,8 @@ export interface PurchaseState {
 
 /** What a pass compares: the stored state of one customer. */
 export interface InsightState extends PurchaseState {
+  /** `digestKeyOf`: the stored purchase digest (a row whose digest moved is rewritten). */
+  digestKey: number;
   layerId: string;
   /** The matched rule in words (a layer edit that keeps the customer still changes it). */
   matchedRule: string;
@@ -49,7 +51,8 @@ export function insightStateHash(s: InsightState): number {
   const text =
     `${s.layerId}\u0001${s.matchedRule}\u0001${s.lifecycleStage}\u0001${s.r}\u0001${s.f}\u0001${s.m}\u0001${s.orders}\u0001${s.aovMinor}` +
     `\u0001${s.monetaryMinor}\u0001${s.churnRisk}\u0001${s.lastOrderAtMs}\u0001${s.firstOrderDay}\u0001${s.repeatOrders}` +
-    `\u0001${s.repeatSpanDays}\u0001${s.meanRepeatValueMinor}\u0001${s.meanOrderValueMinor}`;
+    `\u0001${s.repeatSpanDays}\u0001${s.meanRepeatValueMinor}\u0001${s.meanOrderValueMinor}` +
+    `\u0001${s.digestKey}`;
   let a = 0x811c9dc5;
   let b = 0x9e3779b9;
   for (let i = 0; i < text.length; i++) {

@@ -7,6 +7,7 @@ const base: InsightState = {
   layerId: "loyal", matchedRule: "Orders ≥ 3", lifecycleStage: "mature", r: 4, f: 5, m: 3, orders: 4, aovMinor: 2_500,
   monetaryMinor: 10_000, churnRisk: "low", lastOrderAtMs: Date.parse("2026-10-20T10:00:00Z"), firstOrderDay: 20_100,
   repeatOrders: 3, repeatSpanDays: 180, meanRepeatValueMinor: 2_400, meanOrderValueMinor: 2_500,
+  digestKey: 123_456_789_012,
 };
 
 describe("insightStateHash", () => {
@@ -22,6 +23,7 @@ describe("insightStateHash", () => {
       { layerId: "vip" }, { matchedRule: "Orders ≥ 4" }, { lifecycleStage: "at-risk" }, { r: 3 }, { f: 4 }, { m: null }, { orders: 5 },
       { aovMinor: 2_501 }, { monetaryMinor: 10_001 }, { churnRisk: "medium" }, { lastOrderAtMs: base.lastOrderAtMs! + 1000 },
       { firstOrderDay: 20_101 }, { repeatOrders: 4 }, { repeatSpanDays: 181 }, { meanRepeatValueMinor: 2_400.5 }, { meanOrderValueMinor: null },
+      { digestKey: 123_456_789_013 },
     ];
     const seen = new Set([insightStateHash(base)]);
     for (const c of changes) seen.add(insightStateHash({ ...base, ...c }));
