@@ -9,7 +9,8 @@
  * --orders-per-customer R (2.5: the generator gets R × N orders; it makes
  * ≈0.42 customers per order, so the shop has ≈N customers), --updates N (200),
  * --passes N (2 recomputes: the first writes every row, the second runs a
- * day later over the same data, the daily pass), --batch N (5,000 records per
+ * day later, the daily pass), --changes P (1: before each pass after the
+ * first, P% of the customers place an order; 0: the same data), --batch N (5,000 records per
  * insert transaction), --line-items (also insert line items and refunds;
  * intelligence reads neither, so they are left out by default), --replicate K
  * (generate a shop of N / K customers and copy its customers and orders K
@@ -53,6 +54,7 @@ const { values } = parseArgs({
     batch: { type: "string", default: "5000" },
     "line-items": { type: "boolean", default: false },
     replicate: { type: "string", default: "1" },
+    changes: { type: "string", default: "1" },
   },
 });
 
@@ -101,6 +103,8 @@ interface MeasureSpec {
   client: string;
   updates: number;
   passes: number;
+  /** Percent of customers who get a new order before each pass after the first. */
+  changes: number;
 }
 
 interface Quantiles {
@@ -119,7 +123,7 @@ interface MeasureResult {
   fallbackReason: unknown;
   layerSizes: Record<string, number>;
   /** recomputeShop summaries' durationsMs, one per pass, with the process's peak RSS after it (cumulative). */
-  recompute: { durationsMs: Record<string, number>; moves: number; written: number; peakRssMB: number }[];
+  recompute: { durationsMs: Record<string, number>; moves: number; written: number; mode: string; reread: number; peakRssMB: number }[];
   fit: { loadMs: number; summariseMs: number; bgNbdMs: number; gammaGammaMs: number; totalMs: number; bgNbdIterations: number; bgNbdConverged: boolean; ggConverged: boolean | null; peakRssMB: number };
   cohort: { totalMs: number; analyzeOnlyMs: number; peakRssMB: number };
   update: { totalMs: Quantiles; computeMs: Quantiles; moves: number; peakRssMB: number };
@@ -356,6 +360,33 @@ async function replicateShop(
   }
 }
 
+/**
+ * A day's trade before a nightly pass: `percent`% of the customers, drawn at
+ * random, place a paid order an hour before it (through plain SQL, so the
+ * stale-marking triggers see it as they see a sync's writes).
+ */
+async function orderForSome(
+  prisma: import("~/generated/prisma/client").PrismaClient,
+  percent: number,
+  day: number,
+  at: Date,
+  dialect: "sqlite" | "postgresql",
+  log: (m: string) => void,
+): Promise<void> {
+  const started = performance.now();
+  const customers = Number((await prisma.$queryRawUnsafe<{ n: bigint | number }[]>(`SELECT count(*) AS n FROM "Customer"`))[0].n);
+  const n = Math.round((customers * percent) / 100);
+  const p = dialect === "postgresql" ? "$1" : "?";
+  const inserted = await prisma.$executeRawUnsafe(
+    `INSERT INTO "Order" ("shopDomain", "orderGid", "name", "customerGid", "financialStatus", "currencyCode", "subtotalMinor", "totalPriceMinor",` +
+      ` "processedAt", "shopifyCreatedAt", "shopifyUpdatedAt")` +
+      ` SELECT "shopDomain", 'gid://shopify/Order/day${day}-' || "customerGid", '#D${day}', "customerGid", 'PAID', 'USD', 4200, 4200, ${p}, ${p}, ${p}` +
+      ` FROM "Customer" WHERE "deletedAt" IS NULL ORDER BY random() LIMIT ${n}`,
+    ...(dialect === "postgresql" ? [at] : [at, at, at]),
+  );
+  log(`day ${day}: ${inserted} customers placed an order (${round((performance.now() - started) / 1000, 1)} s)`);
+}
+
 // ------------------------------------------------------------------ child: measure
 async function measure(spec: MeasureSpec): Promise<MeasureResult> {
   startSampler();
@@ -376,11 +407,12 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
   for (let i = 0; i < spec.passes; i++) {
     // Pass k runs k days after the first: the daily pass, where the clock has moved and the data has not.
     const passDeps = { ...deps, asOf: new Date(asOf.getTime() + i * 86_400_000) };
+    if (i > 0 && spec.changes > 0) await orderForSome(prisma, spec.changes, i, new Date(passDeps.asOf.getTime() - 3_600_000), dialect, log);
     const peak = phase();
     summary = await recomputeShop(SHOP, passDeps);
     peak();
-    recompute.push({ durationsMs: summary.durationsMs, moves: summary.moves, written: summary.written, peakRssMB: peakSoFarMB() });
-    log(`recompute ${i + 1} (as of ${passDeps.asOf.toISOString()}): ${JSON.stringify(summary.durationsMs)} (${summary.customers} customers, ${summary.written} rows written, model ${summary.model})`);
+    recompute.push({ durationsMs: summary.durationsMs, moves: summary.moves, written: summary.written, mode: summary.mode, reread: summary.reread, peakRssMB: peakSoFarMB() });
+    log(`recompute ${i + 1} (as of ${passDeps.asOf.toISOString()}, ${summary.mode} mode, ${summary.reread} customers' orders read): ${JSON.stringify(summary.durationsMs)} (${summary.customers} customers, ${summary.written} rows written, model ${summary.model})`);
   }
   deps.asOf = new Date(asOf.getTime() + (spec.passes - 1) * 86_400_000); // updates score against the last pass
 
@@ -581,7 +613,7 @@ function details(results: SizeResult[]): string {
       const f = m.fit;
       out.push(
         `  ${p.db}: ${m.buyers} buyers, model ${m.model}${m.fallbackReason ? ` (${JSON.stringify(m.fallbackReason)})` : ""}; db ${p.insert?.dbSizeMB ?? "?"} MB; ` +
-          `recompute ${m.recompute.map((r, i) => `#${i + 1} ${fmtMs(r.durationsMs.total)} (written ${r.written}, moves ${r.moves}, peak ${r.peakRssMB} MB)`).join(", ")}; ` +
+          `recompute ${m.recompute.map((r, i) => `#${i + 1} ${fmtMs(r.durationsMs.total)} (${r.mode}, written ${r.written}, moves ${r.moves}, peak ${r.peakRssMB} MB)`).join(", ")}; ` +
           `fit: BG/NBD ${fmtMs(f.bgNbdMs)} (${f.bgNbdIterations} it, converged ${f.bgNbdConverged}), Gamma-Gamma ${fmtMs(f.gammaGammaMs)}, summarise ${fmtMs(f.summariseMs)} [history load ${fmtMs(f.loadMs)}]; ` +
           `cohort ${fmtMs(m.cohort.totalMs)} (analyzeRetention alone ${fmtMs(m.cohort.analyzeOnlyMs)}, peak ${m.cohort.peakRssMB} MB); ` +
           `update ×${m.update.totalMs.n}: total p50 ${m.update.totalMs.p50} / p99 ${m.update.totalMs.p99} / max ${m.update.totalMs.max} ms, compute p50 ${m.update.computeMs.p50} / p99 ${m.update.computeMs.p99} ms, ${m.update.moves} moves; ` +
@@ -648,7 +680,7 @@ try {
         size.passes.push(pass);
         say(`${d.db}: ${d.customers.toLocaleString("en-US")} customers, ${d.orders.toLocaleString("en-US")} orders inserted in ${d.insertSeconds} s; measuring (load ${os.loadavg()[0].toFixed(2)})`);
         try {
-          const spec: MeasureSpec = { db: d.db, url: d.url, client: target.client, updates: Number(values.updates), passes: Number(values.passes) };
+          const spec: MeasureSpec = { db: d.db, url: d.url, client: target.client, updates: Number(values.updates), passes: Number(values.passes), changes: Number(values.changes) };
           pass.measure = await runChild<MeasureResult>("measure", spec, "BENCH_MEASURED", ["--max-old-space-size=16384"]);
         } catch (error) {
           pass.error = error instanceof Error ? error.message : String(error);
