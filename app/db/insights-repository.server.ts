@@ -311,14 +311,14 @@ export class InsightsBulkRepository {
   }
 
   /**
-   * Streams every stored row's state hash and purchase digest in customer id
-   * order: `[customerGid, stateHash, orders, monetaryMinor, digestCreatedAtMs,
-   * digestFirstOrderAtMs, digestGapsMs, digestFirstDayValueMinor, digestAsOfMs]`.
+   * Streams every stored row's layer, state hash and purchase digest in
+   * customer id order: `[customerGid, layerId, stateHash, orders, monetaryMinor,
+   * digestCreatedAtMs, digestFirstOrderAtMs, digestGapsMs, digestFirstDayValueMinor, digestAsOfMs]`.
    */
   async eachStoredDigest(shopDomain: string, onRow: (row: unknown[]) => void): Promise<void> {
     const money = this.dialect === "postgresql" ? `"monetaryMinor"::float8` : `"monetaryMinor"`;
     await this.db.each(
-      `SELECT "customerGid", "stateHash", "orders", ${money}, "digestCreatedAtMs", "digestFirstOrderAtMs", "digestGapsMs",` +
+      `SELECT "customerGid", "layerId", "stateHash", "orders", ${money}, "digestCreatedAtMs", "digestFirstOrderAtMs", "digestGapsMs",` +
         ` "digestFirstDayValueMinor", "digestAsOfMs" FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} ORDER BY "customerGid"`,
       [shopDomain],
       onRow,
@@ -475,22 +475,6 @@ export class InsightsBulkRepository {
     if (rows.length === 0) return null;
     const [baseline, layers, model, fitDiagnostics, computedAt, currencyCode] = rows[0] as [string, string, string, string, unknown, string | null];
     return { baseline, layers, model, fitDiagnostics, computedAtMs: toMs(computedAt as string), currencyCode: currencyCode ?? null };
-  }
-
-  /** The stored layers of some customers (those a pass rewrites): customer id → layer id. */
-  async storedLayers(shopDomain: string, customerGids: readonly string[]): Promise<Map<string, string>> {
-    const layers = new Map<string, string>();
-    for (let i = 0; i < customerGids.length; i += 500) {
-      const part = customerGids.slice(i, i + 500);
-      const list = part.map((_, k) => this.p(k + 2)).join(",");
-      await this.db.each(
-        // "stateHash" (unused) keeps SQLite off the (shopDomain, layerId, customerGid) index, which covers the rest and would be scanned whole.
-        `SELECT "customerGid", "layerId", "stateHash" FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} AND "customerGid" IN (${list})`,
-        [shopDomain, ...part],
-        (row) => layers.set(row[0] as string, row[1] as string),
-      );
-    }
-    return layers;
   }
 
   /** A customer's stored layer, or null. */

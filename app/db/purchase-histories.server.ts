@@ -291,8 +291,9 @@ export function codeUnitOrder(ids: readonly string[]): Int32Array | null {
   return perm;
 }
 
-/** What a pass compares with, per customer in the loaded order: the stored state hash (NaN: none). */
+/** What a pass compares with, per customer in the loaded order: the stored layer and state hash (NaN: none). */
 export interface StoredComparison {
+  storedLayer: (string | undefined)[];
   storedHash: Float64Array;
   /** Stale customers with a stored row who are deleted or no longer synced: their rows go. */
   gone: string[];
@@ -350,6 +351,7 @@ export async function loadPurchaseColumnsFromDigests(
 ): Promise<{ purchases: PurchaseColumns & { readonly indexOf: Map<string, number> }; stored: StoredComparison }> {
   // Customers from digests, in the scan's (database) order. Sized for the rows expected (growing a million-row array costs).
   const ids: string[] = [];
+  const layers: string[] = [];
   let created = new Float64Array(expectedRows + 1);
   let hashes = new Float64Array(expectedRows + 1);
   let start = new Int32Array(expectedRows + 2);
@@ -364,28 +366,29 @@ export async function loadPurchaseColumnsFromDigests(
     at[m] = t;
     value[m++] = v;
   };
-  const rereadStored = new Map<string, number>();
+  const rereadStored = new Map<string, [layer: string, hash: number]>();
   const digest = { createdAtMs: 0, orders: 0, monetaryMinor: 0, firstOrderAtMs: null as number | null, gapsMs: null as string | null, firstDayValueMinor: null as number | null };
   const num = (v: unknown) => (v === null ? null : Number(v));
   await eachStoredDigest(shopDomain, (row) => {
     const gid = row[0] as string;
-    const hash = row[1] === null ? Number.NaN : Number(row[1]);
-    const createdAt = num(row[4]);
-    const builtAt = num(row[8]);
+    const layer = row[1] as string;
+    const hash = row[2] === null ? Number.NaN : Number(row[2]);
+    const createdAt = num(row[5]);
+    const builtAt = num(row[9]);
     if (stale.has(gid) || createdAt === null || builtAt === null || builtAt > asOf) {
-      rereadStored.set(gid, hash);
+      rereadStored.set(gid, [layer, hash]);
       return;
     }
     digest.createdAtMs = createdAt;
-    digest.orders = Number(row[2]);
-    digest.monetaryMinor = Number(row[3]);
-    digest.firstOrderAtMs = num(row[5]);
-    digest.gapsMs = row[6] as string | null;
-    digest.firstDayValueMinor = num(row[7]);
+    digest.orders = Number(row[3]);
+    digest.monetaryMinor = Number(row[4]);
+    digest.firstOrderAtMs = num(row[6]);
+    digest.gapsMs = row[7] as string | null;
+    digest.firstDayValueMinor = num(row[8]);
     const before = m;
     if (!digestOrders(digest, push)) {
       m = before;
-      rereadStored.set(gid, hash);
+      rereadStored.set(gid, [layer, hash]);
       return;
     }
     const i = ids.length;
@@ -395,6 +398,7 @@ export async function loadPurchaseColumnsFromDigests(
     }
     if (i + 1 === start.length) start = grow(start);
     ids.push(gid);
+    layers.push(layer);
     created[i] = createdAt;
     hashes[i] = hash;
     start[i] = before;
@@ -436,7 +440,7 @@ export async function loadPurchaseColumnsFromDigests(
       return indexOf;
     },
   };
-  const stored: StoredComparison = { storedHash: new Float64Array(n).fill(Number.NaN), gone, reread: reread.length };
+  const stored: StoredComparison = { storedLayer: new Array(n), storedHash: new Float64Array(n).fill(Number.NaN), gone, reread: reread.length };
   let a = 0;
   let b = 0;
   let k = 0;
@@ -451,6 +455,7 @@ export async function loadPurchaseColumnsFromDigests(
         out.orderAt[k] = at[j];
         out.orderValueMinor[k++] = value[j];
       }
+      stored.storedLayer[i] = layers[da];
       stored.storedHash[i] = hashes[da];
       a++;
     } else {
@@ -462,7 +467,10 @@ export async function loadPurchaseColumnsFromDigests(
         out.orderValueMinor[k++] = o.valueMinor;
       }
       const before = rereadStored.get(h.customerId);
-      if (before !== undefined) stored.storedHash[i] = before;
+      if (before !== undefined) {
+        stored.storedLayer[i] = before[0];
+        stored.storedHash[i] = before[1];
+      }
       b++;
     }
   }

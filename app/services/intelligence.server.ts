@@ -217,14 +217,13 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
   const { moves, written, rowsMs } = await driver.transaction(async (session) => {
     const tx = new InsightsBulkRepository(session, deps.dialect, driver.kind);
     let storedHash: Float64Array;
-    // Full mode reads every stored layer with the hashes; digest mode only those of the rows it rewrites (below).
-    let storedLayer: (string | undefined)[] | null = null;
+    let storedLayer: (string | undefined)[];
     let gone: string[];
     if (stored) {
-      ({ storedHash, gone } = stored);
+      ({ storedHash, storedLayer, gone } = stored);
     } else {
       storedHash = new Float64Array(n).fill(Number.NaN);
-      const layerOf: (string | undefined)[] = (storedLayer = new Array(n));
+      storedLayer = new Array(n);
       gone = [];
       await tx.eachStoredState(shopDomain, (customerGid, layerId, hash) => {
         const i = purchases.indexOf.get(customerGid);
@@ -232,7 +231,7 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
           gone.push(customerGid); // deleted (or synced since the load): removed below if deleted
           return;
         }
-        layerOf[i] = layerId;
+        storedLayer[i] = layerId;
         if (hash !== null) storedHash[i] = hash;
       });
     }
@@ -243,22 +242,17 @@ export async function recomputeShop(shopDomain: string, deps: ComputeDeps): Prom
     const changed: InsightValues[] = [];
     // Customers with orders after the as-of: their digest leaves those out, so they stay (or become) stale.
     const later: string[] = [];
-    const changedAt: number[] = [];
     for (let i = 0; i < n; i++) {
       if (rows.stateHash(i) !== storedHash[i]) {
-        changed.push(rows.values(i));
-        changedAt.push(i);
+        const row = rows.values(i);
+        changed.push(row);
+        const before = storedLayer[i];
+        if (before !== undefined && before !== row[1]) {
+          previous.set(row[0], before);
+          next.set(row[0], row[1]);
+        }
       }
       if (rows.laterOrders()) later.push(purchases.customerIds[i]);
-    }
-    const layerOf = storedLayer ?? (await tx.storedLayers(shopDomain, changed.map((r) => r[0])));
-    for (let c = 0; c < changed.length; c++) {
-      const row = changed[c];
-      const before = Array.isArray(layerOf) ? layerOf[changedAt[c]] : layerOf.get(row[0]);
-      if (before !== undefined && before !== row[1]) {
-        previous.set(row[0], before);
-        next.set(row[0], row[1]);
-      }
     }
     const rowsMs = performance.now() - rowsStart;
     await tx.upsert(shopDomain, changed);
