@@ -71,6 +71,7 @@ import {
   type LayerDefinition,
   type MoveRates,
   type PurchaseColumns,
+  type Rule,
   type ShopBaseline,
 } from "~/domain/segments";
 import type { PrismaClient } from "~/generated/prisma/client";
@@ -698,12 +699,13 @@ function insightRowBuilder(
   const { customerIds } = purchases;
   const byId = new Map(compiled.layers.map((l) => [l.id, l]));
   // The rule in words is the same for everyone in a layer: render it once per layer.
-  const rendered = new Map<string, { ruleText: string; head: string; fields: (keyof CustomerFeatures)[]; keys: string[] }>();
+  const rendered = new Map<string, { ruleText: string; ruleKey: string; head: string; fields: (keyof CustomerFeatures)[]; keys: string[] }>();
   for (const l of compiled.layers) {
     const fields = ruleFields(l.rule);
     const ruleText = renderRule(l.rule, { norms: compiled.norms, currencyCode });
     rendered.set(l.id, {
       ruleText,
+      ruleKey: ruleKey(l.rule, currencyCode),
       head: `{"matchedRule":${JSON.stringify(ruleText)},"values":{`,
       fields,
       keys: fields.map((f, k) => (k === 0 ? "" : ",") + JSON.stringify(f) + ":"),
@@ -742,7 +744,7 @@ function insightRowBuilder(
       later = digest.laterOrders || !digest.exact;
       state = {
         layerId,
-        matchedRule: byId.has(layerId) ? rendered.get(layerId)!.ruleText : NO_MATCH_RULE,
+        matchedRule: byId.has(layerId) ? rendered.get(layerId)!.ruleKey : NO_MATCH_RULE,
         lifecycleStage: row.lifecycleStage, r: row.r, f: row.f, m: row.m, orders: row.orders,
         aovMinor: row.aovMinor === null ? null : Math.round(row.aovMinor), monetaryMinor: Math.round(row.monetaryMinor),
         churnRisk: buyer ? predictor.churn(s).level : null,
@@ -801,10 +803,22 @@ function jsonValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * The matched rule as the state hash reads it: its conditions in words without
+ * the shop's current norm values. Those move with almost every order (a median
+ * AOV a cent higher), and with them every row of a layer whose rule names one
+ * would be rewritten; a layer edit still changes this. The stored reason keeps
+ * the values as of the row's write.
+ */
+function ruleKey(rule: Rule, currencyCode: string | undefined): string {
+  return renderRule(rule, { currencyCode });
+}
+
 function toRow(
   x: CustomerFeatures,
   layerId: string,
   reason: StoredLayerReason,
+  matchedRuleKey: string,
   p: CustomerPrediction | null,
   computedAt: Date,
   purchase: PurchaseState,
@@ -814,7 +828,7 @@ function toRow(
   const aovMinor = x.aovMinor === null ? null : Math.round(x.aovMinor);
   const monetaryMinor = Math.round(x.monetaryMinor);
   const stateHash = insightStateHash({
-    layerId, matchedRule: reason.matchedRule, lifecycleStage: x.lifecycleStage, r: x.r, f: x.f, m: x.m, orders: x.orders,
+    layerId, matchedRule: matchedRuleKey, lifecycleStage: x.lifecycleStage, r: x.r, f: x.f, m: x.m, orders: x.orders,
     aovMinor, monetaryMinor, churnRisk: p?.churnRisk.level ?? null, ...purchase, digestKey,
   });
   return {
@@ -885,7 +899,9 @@ function scoreOne(history: PurchaseHistory, asOfMs: number, model: StoredModel, 
   const reason: StoredLayerReason = { ...assignment.reason };
   const cols = purchaseColumns([history]);
   const digestKey = digestKeyOf(cols, 0, asOfMs).key;
-  return { row: toRow(features, assignment.layerId, reason, prediction, computedAt, purchase, digestOf(cols, 0, asOfMs), digestKey), assignment };
+  const layer = model.compiled.layers.find((l) => l.id === assignment.layerId);
+  const matchedRuleKey = layer ? ruleKey(layer.rule, currencyCode) : NO_MATCH_RULE;
+  return { row: toRow(features, assignment.layerId, reason, matchedRuleKey, prediction, computedAt, purchase, digestOf(cols, 0, asOfMs), digestKey), assignment };
 }
 
 /** The stored fit's parameters, as `customerPredictor` and `predictCustomer` take them. */

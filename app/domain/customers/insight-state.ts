@@ -30,7 +30,7 @@ export interface InsightState extends PurchaseState {
   /** `digestKeyOf`: the stored purchase digest (a row whose digest moved is rewritten). */
   digestKey: number;
   layerId: string;
-  /** The matched rule in words (a layer edit that keeps the customer still changes it). */
+  /** The matched rule in words, without the shop's norm values (a layer edit that keeps the customer still changes it). */
   matchedRule: string;
   lifecycleStage: string;
   r: number | null;

@@ -41,43 +41,66 @@ export interface DigestOfCustomer extends PurchaseDigest {
   exact: boolean;
 }
 
-/** Customer `i`'s digest as of `asOf` (orders ascending by time, as `PurchaseColumns` holds them). */
-export function digestOf(p: PurchaseColumns, i: number, asOf: number): DigestOfCustomer {
-  let orders = 0;
-  let total = 0;
-  let first = 0;
+/** What a walk over a customer's counted orders sums up (one object, reused). */
+interface CountedOrders {
+  orders: number;
+  total: number;
+  firstDayValue: number;
+  laterOrders: boolean;
+  exact: boolean;
+}
+
+const walked: CountedOrders = { orders: 0, total: 0, firstDayValue: 0, laterOrders: false, exact: true };
+
+/**
+ * The one definition of what a digest holds: customer `i`'s orders at or
+ * before `asOf` (ascending, as `PurchaseColumns` holds them), each passed to
+ * `visit` with the one before it; sums the total and the first UTC day's value.
+ */
+function walkCounted(p: PurchaseColumns, i: number, asOf: number, visit: (at: number, previousAt: number, index: number) => void): CountedOrders {
+  walked.orders = 0;
+  walked.total = 0;
+  walked.firstDayValue = 0;
+  walked.laterOrders = false;
+  walked.exact = Number.isInteger(p.createdAt[i]);
   let firstDay = 0;
-  let firstDayValue = 0;
   let prev = 0;
-  let gaps = "";
-  let laterOrders = false;
-  let exact = Number.isInteger(p.createdAt[i]);
   for (let k = p.orderStart[i], end = p.orderStart[i + 1]; k < end; k++) {
     const at = p.orderAt[k];
     const value = p.orderValueMinor[k];
     if (at > asOf) {
-      laterOrders = true;
+      walked.laterOrders = true;
       continue;
     }
-    if (!Number.isInteger(at) || !Number.isInteger(value)) exact = false;
-    if (orders === 0) {
-      first = at;
-      firstDay = Math.floor(at / DAY_MS);
-    } else gaps += orders === 1 ? String(at - prev) : "," + String(at - prev);
-    if (Math.floor(at / DAY_MS) === firstDay) firstDayValue += value;
-    total += value;
+    if (!Number.isInteger(at) || !Number.isInteger(value)) walked.exact = false;
+    const day = Math.floor(at / DAY_MS);
+    if (walked.orders === 0) firstDay = day;
+    if (day === firstDay) walked.firstDayValue += value;
+    walked.total += value;
+    visit(at, prev, walked.orders);
     prev = at;
-    orders++;
+    walked.orders++;
   }
+  return walked;
+}
+
+/** Customer `i`'s digest as of `asOf` (orders ascending by time, as `PurchaseColumns` holds them). */
+export function digestOf(p: PurchaseColumns, i: number, asOf: number): DigestOfCustomer {
+  let first = 0;
+  let gaps = "";
+  const w = walkCounted(p, i, asOf, (at, prev, k) => {
+    if (k === 0) first = at;
+    else gaps += k === 1 ? String(at - prev) : "," + String(at - prev);
+  });
   return {
     createdAtMs: p.createdAt[i],
-    orders,
-    monetaryMinor: total,
-    firstOrderAtMs: orders > 0 ? first : null,
-    gapsMs: orders > 1 ? gaps : null,
-    firstDayValueMinor: orders > 0 ? firstDayValue : null,
-    laterOrders,
-    exact,
+    orders: w.orders,
+    monetaryMinor: w.total,
+    firstOrderAtMs: w.orders > 0 ? first : null,
+    gapsMs: w.orders > 1 ? gaps : null,
+    firstDayValueMinor: w.orders > 0 ? w.firstDayValue : null,
+    laterOrders: w.laterOrders,
+    exact: w.exact,
   };
 }
 
@@ -148,33 +171,15 @@ function mixWord(w: number): void {
 export function digestKeyOf(p: PurchaseColumns, i: number, asOf: number): DigestKey {
   laneA = 0x811c9dc5;
   laneB = 0x9e3779b9;
-  let exact = Number.isInteger(p.createdAt[i]);
-  let laterOrders = false;
-  let orders = 0;
-  let total = 0;
-  let firstDay = 0;
-  let firstDayValue = 0;
   mixNumber(p.createdAt[i]);
-  for (let k = p.orderStart[i], end = p.orderStart[i + 1]; k < end; k++) {
-    const at = p.orderAt[k];
-    const value = p.orderValueMinor[k];
-    if (at > asOf) {
-      laterOrders = true;
-      continue;
-    }
-    if (!Number.isInteger(at) || !Number.isInteger(value)) exact = false;
-    const day = Math.floor(at / DAY_MS);
-    if (orders === 0) firstDay = day;
-    if (day === firstDay) firstDayValue += value;
-    total += value;
-    orders++;
-    mixNumber(at);
-  }
-  mixNumber(orders);
-  mixNumber(total);
-  mixNumber(firstDayValue);
+  const w = walkCounted(p, i, asOf, mixTime);
+  mixNumber(w.orders);
+  mixNumber(w.total);
+  mixNumber(w.firstDayValue);
   keyScratch.key = (laneB >>> 11) * 0x100000000 + (laneA >>> 0);
-  keyScratch.laterOrders = laterOrders;
-  keyScratch.exact = exact;
+  keyScratch.laterOrders = w.laterOrders;
+  keyScratch.exact = w.exact;
   return keyScratch;
 }
+
+const mixTime = (at: number) => mixNumber(at);
