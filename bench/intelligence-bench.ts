@@ -9,8 +9,8 @@
  * --orders-per-customer R (2.5: the generator gets R × N orders; it makes
  * ≈0.42 customers per order, so the shop has ≈N customers), --updates N (200),
  * --passes N (2 recomputes: the first writes every row, the second runs a
- * day later, the daily pass), --changes P (1: before each pass after the
- * first, P% of the customers place an order; 0: the same data), --batch N (5,000 records per
+ * day later, the daily pass), --changes P[,P…] (1: before pass 2, 3, …, P% of
+ * the customers place an order, the last P repeating; 0: the same data), --batch N (5,000 records per
  * insert transaction), --line-items (also insert line items and refunds;
  * intelligence reads neither, so they are left out by default), --replicate K
  * (generate a shop of N / K customers and copy its customers and orders K
@@ -103,8 +103,8 @@ interface MeasureSpec {
   client: string;
   updates: number;
   passes: number;
-  /** Percent of customers who get a new order before each pass after the first. */
-  changes: number;
+  /** Percent of customers who get a new order before pass k + 2 (the last repeats). */
+  changes: number[];
 }
 
 interface Quantiles {
@@ -407,7 +407,8 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
   for (let i = 0; i < spec.passes; i++) {
     // Pass k runs k days after the first: the daily pass, where the clock has moved and the data has not.
     const passDeps = { ...deps, asOf: new Date(asOf.getTime() + i * 86_400_000) };
-    if (i > 0 && spec.changes > 0) await orderForSome(prisma, spec.changes, i, new Date(passDeps.asOf.getTime() - 3_600_000), dialect, log);
+    const changes = spec.changes[Math.min(i - 1, spec.changes.length - 1)];
+    if (i > 0 && changes > 0) await orderForSome(prisma, changes, i, new Date(passDeps.asOf.getTime() - 3_600_000), dialect, log);
     const peak = phase();
     summary = await recomputeShop(SHOP, passDeps);
     peak();
@@ -680,7 +681,7 @@ try {
         size.passes.push(pass);
         say(`${d.db}: ${d.customers.toLocaleString("en-US")} customers, ${d.orders.toLocaleString("en-US")} orders inserted in ${d.insertSeconds} s; measuring (load ${os.loadavg()[0].toFixed(2)})`);
         try {
-          const spec: MeasureSpec = { db: d.db, url: d.url, client: target.client, updates: Number(values.updates), passes: Number(values.passes), changes: Number(values.changes) };
+          const spec: MeasureSpec = { db: d.db, url: d.url, client: target.client, updates: Number(values.updates), passes: Number(values.passes), changes: values.changes!.split(",").map(Number) };
           pass.measure = await runChild<MeasureResult>("measure", spec, "BENCH_MEASURED", ["--max-old-space-size=16384"]);
         } catch (error) {
           pass.error = error instanceof Error ? error.message : String(error);
