@@ -1,0 +1,56 @@
+/**
+ * SQLite's stale-snapshot refusal (SQLITE_BUSY_SNAPSHOT) on a real file with
+ * two connections, as the demo's browsing replay met it: a transaction reads,
+ * another connection commits, the transaction's first write is refused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrismaClient, type PrismaClient } from "~/db.server";
+import { isBusySnapshot, retryingBusySnapshot } from "~/db/busy-snapshot.server";
+import { createTestDatabase, type TestDatabase } from "../setup/test-db";
+
+let db: TestDatabase;
+let other: PrismaClient;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  other = createPrismaClient(db.url);
+  await db.prisma.$executeRawUnsafe(`CREATE TABLE "SnapshotProbe" ("n" INTEGER NOT NULL)`);
+});
+
+afterAll(async () => {
+  await other?.$disconnect();
+  await db?.cleanup();
+});
+
+/** Reads, lets the other connection commit (when `interleave` says so), then writes. */
+function readThenWrite(interleave: () => boolean) {
+  return db.prisma.$transaction(async (tx) => {
+    await tx.$queryRawUnsafe(`SELECT count(*) FROM "SnapshotProbe"`);
+    if (interleave()) await other.$executeRawUnsafe(`INSERT INTO "SnapshotProbe" ("n") VALUES (1)`);
+    await tx.$executeRawUnsafe(`INSERT INTO "SnapshotProbe" ("n") VALUES (2)`);
+  });
+}
+
+describe.skipIf(!!process.env.TEST_DATABASE_URL?.startsWith("postgres") || !!process.env.DATABASE_URL?.startsWith("postgres"))("SQLite stale snapshots", () => {
+  it("GIVEN another connection commits between a transaction's read and its write THEN the write is refused, and recognised as a stale snapshot", async () => {
+    const error = await readThenWrite(() => true).then(() => null, (e: unknown) => e);
+    expect(error).not.toBeNull();
+    expect(isBusySnapshot(error)).toBe(true);
+    expect(isBusySnapshot(new Error("UNIQUE constraint failed"))).toBe(false);
+  });
+
+  it("GIVEN the same race once WHEN retried THEN the transaction commits on its second run", async () => {
+    await db.prisma.$executeRawUnsafe(`DELETE FROM "SnapshotProbe"`);
+    let runs = 0;
+    await retryingBusySnapshot(() => readThenWrite(() => ++runs === 1));
+    expect(runs).toBe(2);
+    const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT "n" FROM "SnapshotProbe" ORDER BY "n"`);
+    expect(rows.map((r) => Number(r.n))).toEqual([1, 2]);
+  });
+
+  it("GIVEN another error THEN it is not retried", async () => {
+    let runs = 0;
+    await expect(retryingBusySnapshot(async () => { runs++; throw new Error("boom"); })).rejects.toThrow("boom");
+    expect(runs).toBe(1);
+  });
+});
