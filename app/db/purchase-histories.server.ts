@@ -37,11 +37,11 @@ interface HistoryRow {
 
 const statusList = PURCHASE_FINANCIAL_STATUSES.map((s) => `'${s}'`).join(",");
 
-/** The join condition that makes an order a purchase (see the module comment). */
-const PURCHASE_JOIN =
-  `o."shopDomain" = c."shopDomain" AND o."customerGid" = c."customerGid"` +
-  ` AND o."cancelledAt" IS NULL AND o."deletedAt" IS NULL AND NOT o."test"` +
-  ` AND o."financialStatus" IN (${statusList})`;
+/** What makes an order `o` a purchase (see the module comment): every read of purchases uses this. */
+const PURCHASE_TERMS = `o."cancelledAt" IS NULL AND o."deletedAt" IS NULL AND NOT o."test" AND o."financialStatus" IN (${statusList})`;
+
+/** The join condition from a customer `c` to its purchases `o`. */
+const PURCHASE_JOIN = `o."shopDomain" = c."shopDomain" AND o."customerGid" = c."customerGid" AND ${PURCHASE_TERMS}`;
 
 export function toMs(value: Date | string | number | bigint): number {
   if (typeof value === "bigint") return Number(value);
@@ -206,8 +206,7 @@ export async function loadPurchaseColumns(
   const shopTerm = dialect === "postgresql" ? `o."shopDomain" = $1` : `+o."shopDomain" = ?`;
   await db.each(
     `SELECT o."customerGid", ${msColumn(dialect, `o."processedAt"`)}, ${moneyExpr(dialect, `o."totalPriceMinor" - o."totalRefundedMinor"`)}` +
-      ` FROM "Order" o WHERE ${shopTerm} AND o."customerGid" IS NOT NULL AND o."cancelledAt" IS NULL AND o."deletedAt" IS NULL` +
-      ` AND NOT o."test" AND o."financialStatus" IN (${statusList})`,
+      ` FROM "Order" o WHERE ${shopTerm} AND o."customerGid" IS NOT NULL AND ${PURCHASE_TERMS}`,
     [shopDomain],
     (row) => {
       const i = indexOf.get(row[0] as string);
@@ -318,8 +317,8 @@ async function historiesOf(db: SqlSession, dialect: SqlDialect, shopDomain: stri
     );
     await db.each(
       `SELECT o."customerGid", ${msColumn(dialect, `o."processedAt"`)}, ${moneyExpr(dialect, `o."totalPriceMinor" - o."totalRefundedMinor"`)}` +
-        ` FROM "Order" o WHERE o."shopDomain" = ${p(1)} AND o."customerGid" IN (${list}) AND o."cancelledAt" IS NULL AND o."deletedAt" IS NULL` +
-        ` AND NOT o."test" AND o."financialStatus" IN (${statusList}) ORDER BY o."customerGid", o."processedAt", o."orderGid"`,
+        ` FROM "Order" o WHERE o."shopDomain" = ${p(1)} AND o."customerGid" IN (${list}) AND ${PURCHASE_TERMS}` +
+        ` ORDER BY o."customerGid", o."processedAt", o."orderGid"`,
       [shopDomain, ...part],
       (row) => {
         const h = out.get(row[0] as string);

@@ -172,7 +172,7 @@ export function digestKeyOf(p: PurchaseColumns, i: number, asOf: number): Digest
   laneA = 0x811c9dc5;
   laneB = 0x9e3779b9;
   mixNumber(p.createdAt[i]);
-  const w = walkCounted(p, i, asOf, mixTime);
+  const w = walkCounted(p, i, asOf, mixNumber);
   mixNumber(w.orders);
   mixNumber(w.total);
   mixNumber(w.firstDayValue);
@@ -181,5 +181,3 @@ export function digestKeyOf(p: PurchaseColumns, i: number, asOf: number): Digest
   keyScratch.exact = w.exact;
   return keyScratch;
 }
-
-const mixTime = (at: number) => mixNumber(at);
