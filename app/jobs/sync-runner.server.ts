@@ -46,6 +46,17 @@ export async function startCatchUpSync(shopDomain: string): Promise<void> {
   await enqueueSync(shopDomain, { mode: "catch-up" });
 }
 
+/**
+ * Starts the shop's sync without waiting for it (install, "Sync again", boot).
+ * Waiting is what can fail here (the database going away mid-poll); it is
+ * logged, never left as an unhandled rejection, which would end the process.
+ */
+export function syncInBackground(shopDomain: string, mode: SyncJobPayload["mode"]): void {
+  enqueueSync(shopDomain, { mode }).catch((error: unknown) =>
+    logger.error("background sync not followed", { shop: shopDomain, mode, error: error instanceof Error ? error.message : String(error) }),
+  );
+}
+
 async function enqueueSync(shopDomain: string, payload: SyncJobPayload): Promise<void> {
   const queue = appQueue();
   const { id } = await queue.enqueue({ queue: QUEUE.sync, shopDomain, singletonKey: `${QUEUE.sync}:${shopDomain}`, payload });
@@ -142,7 +153,7 @@ export async function resumeInterruptedSyncs(now = new Date()): Promise<string[]
     distinct: ["shopDomain"],
   });
   const shops = stale.map((r) => r.shopDomain);
-  for (const shop of shops) void startFullSync(shop);
+  for (const shop of shops) syncInBackground(shop, "full");
   return shops;
 }
 
@@ -153,7 +164,7 @@ export async function reconcileDueShops(now = new Date()): Promise<string[]> {
     const last = await prisma.syncRun.findFirst({ where: { shopDomain: shop, status: "completed" }, orderBy: { startedAt: "desc" } });
     if (last && now.getTime() - last.startedAt.getTime() >= RECONCILE_EVERY_MS) {
       due.push(shop);
-      void startCatchUpSync(shop);
+      syncInBackground(shop, "catch-up");
     }
   }
   return due;

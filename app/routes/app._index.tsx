@@ -13,7 +13,7 @@ import { SyncStatusCard } from "~/components/sync-status-card";
 import { appDatabaseDialect, prisma } from "~/db.server";
 import { useI18n } from "~/i18n/react";
 import type { Formatter, MessageKey } from "~/i18n";
-import { startCatchUpSync } from "~/jobs/sync-runner.server";
+import { syncInBackground } from "~/jobs/sync-runner.server";
 import {
   dashboardInsights,
   enableProgrammeWithDefaults,
@@ -48,7 +48,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     const { rewardsCreated } = await enableProgrammeWithDefaults(session.shop, { db: prisma, dialect: appDatabaseDialect() });
     return { enabled: true, rewardsCreated };
   }
-  void startCatchUpSync(session.shop);
+  syncInBackground(session.shop, "catch-up");
   return { started: true };
 };
 

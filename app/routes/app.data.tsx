@@ -7,7 +7,7 @@ import { SyncHistoryCard, SyncStatusCard } from "~/components/sync-status-card";
 import { prisma } from "~/db.server";
 import { useI18n } from "~/i18n/react";
 import type { MessageKey } from "~/i18n";
-import { startCatchUpSync } from "~/jobs/sync-runner.server";
+import { syncInBackground } from "~/jobs/sync-runner.server";
 import { dataExports, syncStatus } from "~/services/admin-views.server";
 import { authenticate } from "~/shopify.server";
 
@@ -19,7 +19,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  void startCatchUpSync(session.shop);
+  syncInBackground(session.shop, "catch-up");
   return { started: true };
 };
 

@@ -4,7 +4,7 @@
  */
 import { prisma } from "~/db.server";
 import { logger } from "~/logger.server";
-import { startFullSync } from "~/jobs/sync-runner.server";
+import { syncInBackground } from "~/jobs/sync-runner.server";
 import { AdminClient } from "~/shopify/admin-client.server";
 import { ShopInfo } from "~/shopify/operations/shop";
 import { activateWebPixel } from "~/shopify/web-pixel.server";
@@ -36,7 +36,7 @@ export async function onShopAuthenticated(shopDomain: string, accessToken: strin
     // Behaviour data is optional; everything else works without the pixel, and the next authentication retries.
     logger.warn("web pixel not activated", { shop: shopDomain, error: error instanceof Error ? error.message : String(error) });
   }
-  void startFullSync(shopDomain);
+  syncInBackground(shopDomain, "full");
 }
 
 interface UninstallDb {

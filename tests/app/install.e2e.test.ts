@@ -52,6 +52,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The worker stops before its database goes (it polls for jobs).
+  await (await import("~/jobs/app-queue.server")).appQueue().stop();
   restoreFetch?.();
   await devStore?.close();
   await db?.cleanup();
