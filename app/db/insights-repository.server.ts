@@ -25,13 +25,9 @@ export interface StoredStateColumns {
   meanOrderValueMinor: number | null;
 }
 
-/** The purchase digest (`domain/customers/purchase-digest.ts`) and the as-of it was built at; null: none stored. */
+/** The purchase digest as stored (`encodeDigest` in domain/customers/purchase-digest.ts); null: none stored. */
 export interface DigestColumns {
-  digestCreatedAtMs: number | null;
-  digestFirstOrderAtMs: number | null;
-  digestGapsMs: string | null;
-  digestFirstDayValueMinor: number | null;
-  digestAsOfMs: number | null;
+  digest: string | null;
 }
 
 /** One customer's stored insight, as the service writes it. Money in minor units; times as Dates. */
@@ -90,7 +86,7 @@ const INSIGHT_COLUMNS = [
   "monetaryMinor", "pAlive", "expectedOrders30", "expectedOrders90", "expectedOrders365", "expectedOrderValueMinor",
   "predictedLtvMinor", "churnRisk", "churnReason", "expectedNextOrderAt", "layerReason", "computedAt",
   "lastOrderAt", "firstOrderDay", "repeatOrders", "repeatSpanDays", "meanRepeatValueMinor", "meanOrderValueMinor", "stateHash",
-  "digestCreatedAtMs", "digestFirstOrderAtMs", "digestGapsMs", "digestFirstDayValueMinor", "digestAsOfMs",
+  "digest",
 ] as const;
 const MOVE_COLUMNS = ["id", "shopDomain", "customerGid", "fromLayer", "toLayer", "direction", "movedAt"] as const;
 
@@ -143,7 +139,7 @@ export class InsightsRepository {
       r.expectedOrders365, bigintOrNull(r.expectedOrderValueMinor), bigintOrNull(r.predictedLtvMinor), r.churnRisk,
       r.churnReason, r.expectedNextOrderAt, r.layerReason, r.computedAt,
       r.lastOrderAt, r.firstOrderDay, r.repeatOrders, r.repeatSpanDays, r.meanRepeatValueMinor, r.meanOrderValueMinor, r.stateHash,
-      r.digestCreatedAtMs, r.digestFirstOrderAtMs, r.digestGapsMs, r.digestFirstDayValueMinor, r.digestAsOfMs,
+      r.digest,
     ]);
     await this.insertRows("CustomerInsight", INSIGHT_COLUMNS, values, ` ON CONFLICT ("shopDomain","customerGid") DO UPDATE SET ${updates}`);
   }
@@ -232,8 +228,7 @@ export type InsightValues = [
   expectedNextOrderAtMs: number | null, layerReason: string, computedAtMs: number,
   lastOrderAtMs: number | null, firstOrderDay: number | null, repeatOrders: number | null, repeatSpanDays: number | null,
   meanRepeatValueMinor: number | null, meanOrderValueMinor: number | null, stateHash: number,
-  digestCreatedAtMs: number | null, digestFirstOrderAtMs: number | null, digestGapsMs: string | null,
-  digestFirstDayValueMinor: number | null, digestAsOfMs: number | null,
+  digest: string | null,
 ];
 
 /** A row as values (rounding money as `upsertCustomerInsights` does). */
@@ -245,7 +240,7 @@ export function insightValues(r: CustomerInsightRow): InsightValues {
     r.churnRisk, r.churnReason, r.expectedNextOrderAt === null ? null : r.expectedNextOrderAt.getTime(), r.layerReason, r.computedAt.getTime(),
     r.lastOrderAt === null ? null : r.lastOrderAt.getTime(), r.firstOrderDay, r.repeatOrders, r.repeatSpanDays,
     r.meanRepeatValueMinor, r.meanOrderValueMinor, r.stateHash,
-    r.digestCreatedAtMs, r.digestFirstOrderAtMs, r.digestGapsMs, r.digestFirstDayValueMinor, r.digestAsOfMs,
+    r.digest,
   ];
 }
 
@@ -253,7 +248,7 @@ const INSIGHT_PG_TYPES = [
   "text", "text", "text", "int4", "int4", "int4", "int4", "int4", "int8", "int8", "float8", "float8", "float8", "float8",
   "int8", "int8", "text", "text", "timestamp(3)", "text", "timestamp(3)",
   "timestamp(3)", "int4", "int4", "int4", "float8", "float8", "float8",
-  "float8", "float8", "text", "float8", "float8",
+  "text",
 ] as const;
 const TIME_COLUMNS = new Set([18, 20, 21]); // positions of expectedNextOrderAt, computedAt and lastOrderAt in InsightValues
 const MONEY_COLUMNS = new Set([8, 9, 14, 15]);
@@ -310,16 +305,10 @@ export class InsightsBulkRepository {
     return Number(rows[0][0]);
   }
 
-  /**
-   * Streams every stored row's layer, state hash and purchase digest in
-   * customer id order: `[customerGid, layerId, stateHash, orders, monetaryMinor,
-   * digestCreatedAtMs, digestFirstOrderAtMs, digestGapsMs, digestFirstDayValueMinor, digestAsOfMs]`.
-   */
+  /** Streams every stored row's layer, state hash and purchase digest in customer id order: `[customerGid, layerId, stateHash, digest]`. */
   async eachStoredDigest(shopDomain: string, onRow: (row: unknown[]) => void): Promise<void> {
-    const money = this.dialect === "postgresql" ? `"monetaryMinor"::float8` : `"monetaryMinor"`;
     await this.db.each(
-      `SELECT "customerGid", "layerId", "stateHash", "orders", ${money}, "digestCreatedAtMs", "digestFirstOrderAtMs", "digestGapsMs",` +
-        ` "digestFirstDayValueMinor", "digestAsOfMs" FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} ORDER BY "customerGid"`,
+      `SELECT "customerGid", "layerId", "stateHash", "digest" FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)} ORDER BY "customerGid"`,
       [shopDomain],
       onRow,
     );
@@ -376,10 +365,13 @@ export class InsightsBulkRepository {
     }
   }
 
-  /** Streams the shop's stored `[customerGid, layerId, stateHash]`: what a pass compares its new state with. */
+  /**
+   * Streams the shop's stored `[customerGid, layerId, stateHash]`: what a pass
+   * compares its new state with. The hash is null for a row without a digest, so it is rewritten with one.
+   */
   async eachStoredState(shopDomain: string, onRow: (customerGid: string, layerId: string, stateHash: number | null) => void): Promise<void> {
     await this.db.each(
-      `SELECT "customerGid", "layerId", "stateHash" FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)}`,
+      `SELECT "customerGid", "layerId", CASE WHEN "digest" IS NULL THEN NULL ELSE "stateHash" END FROM "CustomerInsight" WHERE "shopDomain" = ${this.p(1)}`,
       [shopDomain],
       (row) => onRow(row[0] as string, row[1] as string, row[2] === null ? null : Number(row[2])),
     );

@@ -15,7 +15,7 @@
  * Customers without a counted order are still returned (with no orders): they
  * are the prospects of the segmentation.
  */
-import { digestOrders } from "~/domain/customers/purchase-digest";
+import { decodeDigest } from "~/domain/customers/purchase-digest";
 import type { OrderPoint, PurchaseHistory } from "~/domain/customers/purchase-history";
 import type { PurchaseColumns } from "~/domain/segments";
 import type { SqlDialect } from "./adapter.server";
@@ -332,7 +332,7 @@ async function historiesOf(db: SqlSession, dialect: SqlDialect, shopDomain: stri
 /**
  * The pass's input from stored rows (ADR 0012): a customer whose row holds a
  * usable purchase digest and who is not marked stale comes from the digest
- * (`digestOrders`); the others (stale, no digest, a digest built after
+ * (`decodeDigest`); the others (stale, no digest, a digest built after
  * `asOf`) from their orders. The same customers, in the same order, with
  * orders that give the models the same numbers as `loadPurchaseColumns`,
  * when every change marked its customer stale (the triggers'
@@ -366,28 +366,20 @@ export async function loadPurchaseColumnsFromDigests(
     value[m++] = v;
   };
   const rereadStored = new Map<string, [layer: string, hash: number]>();
-  const digest = { createdAtMs: 0, orders: 0, monetaryMinor: 0, firstOrderAtMs: null as number | null, gapsMs: null as string | null, firstDayValueMinor: null as number | null };
-  const num = (v: unknown) => (v === null ? null : Number(v));
   await eachStoredDigest(shopDomain, (row) => {
     const gid = row[0] as string;
     const layer = row[1] as string;
     const hash = row[2] === null ? Number.NaN : Number(row[2]);
-    const createdAt = num(row[5]);
-    const builtAt = num(row[9]);
-    if (stale.has(gid) || createdAt === null || builtAt === null || builtAt > asOf) {
+    const text = row[3] as string | null;
+    const before = m;
+    if (stale.has(gid)) {
       rereadStored.set(gid, [layer, hash]);
       return;
     }
-    digest.createdAtMs = createdAt;
-    digest.orders = Number(row[3]);
-    digest.monetaryMinor = Number(row[4]);
-    digest.firstOrderAtMs = num(row[6]);
-    digest.gapsMs = row[7] as string | null;
-    digest.firstDayValueMinor = num(row[8]);
-    const before = m;
-    if (!digestOrders(digest, push)) {
-      m = before;
-      rereadStored.set(gid, [layer, hash]);
+    const digest = text === null ? null : decodeDigest(text, asOf, push);
+    if (digest === null) {
+      // No usable digest (none yet, another format, built after the as-of): NaN, so the row is rewritten with one.
+      rereadStored.set(gid, [layer, Number.NaN]);
       return;
     }
     const i = ids.length;
@@ -398,7 +390,7 @@ export async function loadPurchaseColumnsFromDigests(
     if (i + 1 === start.length) start = grow(start);
     ids.push(gid);
     layers.push(layer);
-    created[i] = createdAt;
+    created[i] = digest.createdAtMs;
     hashes[i] = hash;
     start[i] = before;
     start[i + 1] = m;

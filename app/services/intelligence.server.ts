@@ -31,7 +31,7 @@ import {
   type StoredStateColumns,
 } from "~/db/insights-repository.server";
 import { PurchaseHistoryReader, historyOfCustomer, loadPurchaseColumns, loadPurchaseColumnsFromDigests } from "~/db/purchase-histories.server";
-import { PURCHASE_DIGEST_VERSION, type PurchaseDigest, digestKeyOf, digestOf } from "~/domain/customers/purchase-digest";
+import { PURCHASE_DIGEST_VERSION, type PurchaseDigest, digestKeyOf, digestOf, encodeDigest } from "~/domain/customers/purchase-digest";
 import { DAY_MS, type PurchaseHistory } from "~/domain/customers/purchase-history";
 import { type InsightState, type PurchaseState, insightStateHash, recencyDaysAt, summaryAt } from "~/domain/customers/insight-state";
 import { analyzeRetention, type AnalyticsOptions, type RetentionAnalysis } from "~/domain/analytics";
@@ -786,15 +786,10 @@ function insightRowBuilder(
         p?.churnRisk.level ?? null, p ? predictor.churnReasonJson(p.churnRisk) : null,
         p?.expectedNextOrderAt ?? null, reason, asOfMs,
         st.lastOrderAtMs, st.firstOrderDay, st.repeatOrders, st.repeatSpanDays, st.meanRepeatValueMinor, st.meanOrderValueMinor, hash,
-        ...digestColumns(digestOf(purchases, i, asOfMs)), asOfMs,
+        encodeDigest(digestOf(purchases, i, asOfMs), asOfMs),
       ];
     },
   };
-}
-
-/** The digest as its stored columns, in `InsightValues` order (`digestAsOfMs` aside). */
-function digestColumns(d: PurchaseDigest): [createdAtMs: number, firstOrderAtMs: number | null, gapsMs: string | null, firstDayValueMinor: number | null] {
-  return [d.createdAtMs, d.firstOrderAtMs, d.gapsMs, d.firstDayValueMinor];
 }
 
 function jsonValue(v: unknown): string {
@@ -858,11 +853,7 @@ function toRow(
     meanRepeatValueMinor: purchase.meanRepeatValueMinor,
     meanOrderValueMinor: purchase.meanOrderValueMinor,
     stateHash,
-    digestCreatedAtMs: digest.createdAtMs,
-    digestFirstOrderAtMs: digest.firstOrderAtMs,
-    digestGapsMs: digest.gapsMs,
-    digestFirstDayValueMinor: digest.firstDayValueMinor,
-    digestAsOfMs: computedAt.getTime(),
+    digest: encodeDigest(digest, computedAt.getTime()),
   };
 }
 

@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from "../setup/test-db";
 import { startTestDevStore, syncTestDevStore, type TestDevStore } from "../helpers/dev-store";
 import { DEFAULT_NOW } from "../../dev-store/generator";
 import { dialectOf, type SqlDialect } from "~/db/adapter.server";
+import { decodeDigest, PURCHASE_DIGEST_VERSION } from "~/domain/customers/purchase-digest";
 import { recomputeShop, updateCustomer } from "~/services/intelligence.server";
 
 const DAY = 24 * 3600_000;
@@ -25,6 +26,8 @@ let dialect: SqlDialect;
 const deps = (asOf: Date, full = false) => ({ db: db.prisma, dialect, asOf, full });
 const stale = async () =>
   (await db.prisma.customerInsightStale.findMany({ where: { shopDomain: devStore.shop }, orderBy: { customerGid: "asc" } })).map((s) => s.customerGid);
+/** The as-of a stored digest was built at; null when it is not a digest this version reads. */
+const builtAt = (digest: string | null) => (digest === null ? null : (decodeDigest(digest, Number.MAX_SAFE_INTEGER, () => {})?.builtAtMs ?? null));
 const shopInsight = () => db.prisma.shopInsight.findUniqueOrThrow({ where: { shopDomain: devStore.shop } });
 
 /** Customers with at least `min` counted orders, in id order. */
@@ -85,9 +88,9 @@ describe("purchase digests and stale marks", () => {
     expect(first.mode).toBe("full");
     expect(first.written).toBe(first.customers);
     expect(await stale()).toEqual([]);
-    expect((await shopInsight()).digestVersion).toBe(1);
+    expect((await shopInsight()).digestVersion).toBe(PURCHASE_DIGEST_VERSION);
     const rows = await db.prisma.customerInsight.findMany({ where: { shopDomain: devStore.shop } });
-    expect(rows.every((r) => r.digestCreatedAtMs !== null && r.digestAsOfMs === ASOF.getTime())).toBe(true);
+    expect(rows.every((r) => builtAt(r.digest) === ASOF.getTime())).toBe(true);
     // A second pass with nothing changed reads digests only.
     const second = await recomputeShop(devStore.shop, deps(ASOF));
     expect(second).toMatchObject({ mode: "digest", reread: 0, written: 0, moves: 0, customers: first.customers });
@@ -150,7 +153,7 @@ describe("purchase digests and stale marks", () => {
     const update = await updateCustomer(devStore.shop, a, deps(at(5)));
     expect(update.orders).toBeGreaterThan(3);
     const row = await db.prisma.customerInsight.findUniqueOrThrow({ where: { shopDomain_customerGid: { shopDomain: devStore.shop, customerGid: a } } });
-    expect(row.digestAsOfMs).toBe(at(5).getTime());
+    expect(builtAt(row.digest)).toBe(at(5).getTime());
     const pass = await recomputeShop(devStore.shop, deps(at(5)));
     expect(pass).toMatchObject({ mode: "digest", reread: 1 });
     await expectSameAsFullPass(at(5));
@@ -172,5 +175,26 @@ describe("purchase digests and stale marks", () => {
     expect(pass).toMatchObject({ mode: "digest", reread: 1 });
     expect(await db.prisma.customerInsight.count({ where: { shopDomain: devStore.shop, customerGid: a } })).toBe(1);
     await expectSameAsFullPass(at(6));
+  });
+
+  it("GIVEN rows without a usable digest (an older format, a damaged one) THEN the next pass rewrites them with one, and the pass after reads digests only", async () => {
+    const asOf = at(8);
+    await recomputeShop(devStore.shop, deps(asOf));
+    const [a, b] = await buyers(2);
+    await db.prisma.customerInsight.update({ where: { shopDomain_customerGid: { shopDomain: devStore.shop, customerGid: a } }, data: { digest: null } });
+    await db.prisma.customerInsight.update({ where: { shopDomain_customerGid: { shopDomain: devStore.shop, customerGid: b } }, data: { digest: "1,2,x" } });
+    const repair = await recomputeShop(devStore.shop, deps(asOf));
+    expect(repair).toMatchObject({ mode: "digest", reread: 2, written: 2 });
+    expect(await recomputeShop(devStore.shop, deps(asOf))).toMatchObject({ mode: "digest", reread: 0, written: 0 });
+
+    // Another format: the shop's digests are all read as unusable; a full pass rewrites every row, even those whose state is the same.
+    await db.prisma.customerInsight.updateMany({ where: { shopDomain: devStore.shop }, data: { digest: null } });
+    await db.prisma.shopInsight.update({ where: { shopDomain: devStore.shop }, data: { digestVersion: PURCHASE_DIGEST_VERSION - 1 } });
+    const upgrade = await recomputeShop(devStore.shop, deps(asOf));
+    expect(upgrade.mode).toBe("full");
+    expect(upgrade.written).toBe(upgrade.customers);
+    expect((await shopInsight()).digestVersion).toBe(PURCHASE_DIGEST_VERSION);
+    expect(await recomputeShop(devStore.shop, deps(asOf))).toMatchObject({ mode: "digest", reread: 0, written: 0 });
+    await expectSameAsFullPass(asOf);
   });
 });

@@ -10,6 +10,8 @@
  * when its state hash changed: its layer, the rule's text, scores, stage,
  * churn level or the inputs.
  */
+import { hashEnd, hashStart, mixNullable, mixNumber, mixString } from "../hash53";
+import { PURCHASE_DIGEST_VERSION } from "./purchase-digest";
 import { DAY_MS } from "./purchase-history";
 
 /** The clock-invariant inputs of a buyer's predictions (null fields: a prospect, no counted order). */
@@ -43,25 +45,31 @@ export interface InsightState extends PurchaseState {
 }
 
 /**
- * A 53-bit hash of the state (exact in a float column on both databases).
- * Two independent 32-bit lanes (FNV-1a and a multiplicative mix) over the
- * fields' text: a collision would leave one row unwritten until its next change.
+ * A 53-bit hash of the state (`hash53`): every field, each null told apart
+ * from every value, and the digest format, so a new format (a full pass)
+ * rewrites every row with it.
  */
 export function insightStateHash(s: InsightState): number {
-  const text =
-    `${s.layerId}\u0001${s.matchedRule}\u0001${s.lifecycleStage}\u0001${s.r}\u0001${s.f}\u0001${s.m}\u0001${s.orders}\u0001${s.aovMinor}` +
-    `\u0001${s.monetaryMinor}\u0001${s.churnRisk}\u0001${s.lastOrderAtMs}\u0001${s.firstOrderDay}\u0001${s.repeatOrders}` +
-    `\u0001${s.repeatSpanDays}\u0001${s.meanRepeatValueMinor}\u0001${s.meanOrderValueMinor}` +
-    `\u0001${s.digestKey}`;
-  let a = 0x811c9dc5;
-  let b = 0x9e3779b9;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  return (b >>> 11) * 0x100000000 + (a >>> 0);
+  hashStart();
+  mixNumber(PURCHASE_DIGEST_VERSION);
+  mixString(s.layerId);
+  mixString(s.matchedRule);
+  mixString(s.lifecycleStage);
+  mixNullable(s.r);
+  mixNullable(s.f);
+  mixNullable(s.m);
+  mixNumber(s.orders);
+  mixNullable(s.aovMinor);
+  mixNumber(s.monetaryMinor);
+  mixString(s.churnRisk);
+  mixNullable(s.lastOrderAtMs);
+  mixNullable(s.firstOrderDay);
+  mixNullable(s.repeatOrders);
+  mixNullable(s.repeatSpanDays);
+  mixNullable(s.meanRepeatValueMinor);
+  mixNullable(s.meanOrderValueMinor);
+  mixNumber(s.digestKey);
+  return hashEnd();
 }
 
 /** The summary a prediction reads (days), as `summariseColumns` makes it at `asOf`; null for a prospect. */

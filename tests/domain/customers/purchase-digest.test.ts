@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { digestKeyOf, digestOf, digestOrders } from "~/domain/customers/purchase-digest";
+import { decodeDigest, digestKeyOf, digestOf, encodeDigest } from "~/domain/customers/purchase-digest";
 import { DAY_MS, type PurchaseHistory } from "~/domain/customers/purchase-history";
 import { fitShopModelFromColumns, summariseColumns } from "~/domain/predictions";
 import { seededRandom } from "~/domain/random";
@@ -26,14 +26,14 @@ function randomHistories(n: number, seed: number): PurchaseHistory[] {
   return out;
 }
 
-/** The same customers with their orders replaced by their digests' orders. */
+/** The same customers with their orders replaced by the orders of their stored digests (encoded, then decoded). */
 function fromDigests(p: PurchaseColumns, asOf: number): PurchaseColumns {
   const histories: PurchaseHistory[] = [];
   for (let i = 0; i < p.count; i++) {
-    const d = digestOf(p, i, asOf);
     const orders: { at: number; valueMinor: number }[] = [];
-    expect(digestOrders(d, (at, valueMinor) => orders.push({ at, valueMinor }))).toBe(true);
-    histories.push({ customerId: p.customerIds[i], createdAt: d.createdAtMs, orders });
+    const read = decodeDigest(encodeDigest(digestOf(p, i, asOf), asOf), asOf, (at, valueMinor) => orders.push({ at, valueMinor }));
+    expect(read).not.toBeNull();
+    histories.push({ customerId: p.customerIds[i], createdAt: read!.createdAtMs, orders });
   }
   return purchaseColumns(histories);
 }
@@ -103,16 +103,38 @@ describe("purchase digest", () => {
     expect(digestOf(p, 0, AS_OF).exact).toBe(false);
   });
 
-  it("refuses a digest that does not hold together", () => {
-    const base = { createdAtMs: 0, orders: 3, monetaryMinor: 10, firstOrderAtMs: 1_000, firstDayValueMinor: 4 };
-    const none = () => { throw new Error("pushed"); };
-    expect(digestOrders({ ...base, gapsMs: "5" }, none)).toBe(false);
-    expect(digestOrders({ ...base, gapsMs: "5,x" }, none)).toBe(false);
-    expect(digestOrders({ ...base, gapsMs: "5,-1" }, none)).toBe(false);
-    expect(digestOrders({ ...base, gapsMs: null }, none)).toBe(false);
-    expect(digestOrders({ ...base, orders: 1, gapsMs: "5" }, none)).toBe(false);
+  it("stores a digest as comma-separated integers and reads back the orders that give its numbers", () => {
+    const d = { createdAtMs: 7, orders: 3, monetaryMinor: 10, firstOrderAtMs: 1_000, gapsMs: "5,7", firstDayValueMinor: 4 };
+    expect(encodeDigest(d, 2_000)).toBe("7,2000,3,10,1000,4,5,7");
     const pushed: number[][] = [];
-    expect(digestOrders({ ...base, gapsMs: "5,7" }, (at, v) => pushed.push([at, v]))).toBe(true);
+    expect(decodeDigest("7,2000,3,10,1000,4,5,7", 2_000, (at, v) => pushed.push([at, v]))).toEqual({ createdAtMs: 7, builtAtMs: 2_000, orders: 3, monetaryMinor: 10 });
     expect(pushed).toEqual([[1_000, 4], [1_005, 0], [1_012, 6]]);
+    // A prospect: no orders, nothing after the value.
+    expect(encodeDigest({ createdAtMs: 7, orders: 0, monetaryMinor: 0, firstOrderAtMs: null, gapsMs: null, firstDayValueMinor: null }, 9)).toBe("7,9,0,0");
+    expect(decodeDigest("7,9,0,0", 9, () => { throw new Error("pushed"); })).toMatchObject({ orders: 0 });
+    // One order carries the whole value; a negative net value (refunds) survives.
+    const one: number[][] = [];
+    expect(decodeDigest("7,9,1,-250,5,-250", 9, (at, v) => one.push([at, v]))).not.toBeNull();
+    expect(one).toEqual([[5, -250]]);
+  });
+
+  it("refuses a stored digest that does not hold together, or was built after the as-of, and pushes nothing", () => {
+    const none = () => { throw new Error("pushed"); };
+    for (const text of [
+      "7,2000,3,10,1000,4,5", // a gap short
+      "7,2000,3,10,1000,4,5,7,9", // a gap too many
+      "7,2000,3,10,1000,4,5,x", // not a number
+      "7,2000,3,10,1000,4,5,-1", // a negative gap
+      "7,2000,3,10,1000,4,5,1.5", // not an integer
+      "7,2000,3,10,1000,4,5,", // an empty field
+      "7,2000,3,10,1000,4,5,,7",
+      "7,2000,1,10,1000,10,5", // one order with a gap
+      "7,2000,0,0,1000", // a prospect with an order
+      "7,2000,-1,0",
+      "7,2000,3,10,1000,4,5,12345678901234567", // past 2^53
+      "7,2000,3,10,1000,4,5,7-1",
+      "", "7,2000", " 7,2000,0,0",
+    ]) expect(decodeDigest(text, 2_000, none), text).toBeNull();
+    expect(decodeDigest("7,2001,0,0", 2_000, none)).toBeNull(); // built after the as-of
   });
 });
