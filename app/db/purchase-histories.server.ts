@@ -19,7 +19,7 @@ import { decodeDigest } from "~/domain/customers/purchase-digest";
 import type { OrderPoint, PurchaseHistory } from "~/domain/customers/purchase-history";
 import type { PurchaseColumns } from "~/domain/segments";
 import type { SqlDialect } from "./adapter.server";
-import type { SqlSession } from "./insights-driver.server";
+import type { SqlSession, SqlValue } from "./insights-driver.server";
 import type { RawSqlClient } from "./sync-repository.server";
 
 /** Financial statuses whose orders count as purchases. */
@@ -302,24 +302,29 @@ export interface StoredComparison {
 
 /** Purchases of a few customers by id (stale ones), as histories; deleted and unknown customers are absent. */
 async function historiesOf(db: SqlSession, dialect: SqlDialect, shopDomain: string, customerGids: readonly string[]): Promise<Map<string, PurchaseHistory>> {
-  const p = (n: number) => (dialect === "postgresql" ? `$${n}` : "?");
+  const pg = dialect === "postgresql";
+  const p = (n: number) => (pg ? `$${n}` : "?");
   const out = new Map<string, PurchaseHistory>();
-  for (let i = 0; i < customerGids.length; i += 500) {
-    const part = customerGids.slice(i, i + 500);
-    const list = part.map((_, k) => p(k + 2)).join(",");
+  // PostgreSQL: one array parameter per 5,000 ids (`= ANY`); SQLite: an IN list of 500 (its parameter limit is lower).
+  const per = pg ? 5_000 : 500;
+  for (let i = 0; i < customerGids.length; i += per) {
+    const part = customerGids.slice(i, i + per);
+    const list = pg ? "" : part.map((_, k) => p(k + 2)).join(",");
+    const among = (column: string) => (pg ? `${column} = ANY($2::text[])` : `${column} IN (${list})`);
+    const params: SqlValue[] = pg ? [shopDomain, part as unknown as SqlValue] : [shopDomain, ...part];
     // Deleted customers filtered here, not in SQL: with "deletedAt" in the WHERE, SQLite walks the (shopDomain, deletedAt) index of the whole shop.
     await db.each(
-      `SELECT "customerGid", ${msColumn(dialect, `"shopifyCreatedAt"`)}, "deletedAt" IS NULL FROM "Customer" WHERE "shopDomain" = ${p(1)} AND "customerGid" IN (${list})`,
-      [shopDomain, ...part],
+      `SELECT "customerGid", ${msColumn(dialect, `"shopifyCreatedAt"`)}, "deletedAt" IS NULL FROM "Customer" WHERE "shopDomain" = ${p(1)} AND ${among(`"customerGid"`)}`,
+      params,
       (row) => {
         if (Number(row[2]) === 1 || row[2] === true) out.set(row[0] as string, { customerId: row[0] as string, createdAt: toMs(row[1] as string), orders: [] });
       },
     );
     await db.each(
       `SELECT o."customerGid", ${msColumn(dialect, `o."processedAt"`)}, ${moneyExpr(dialect, `o."totalPriceMinor" - o."totalRefundedMinor"`)}` +
-        ` FROM "Order" o WHERE o."shopDomain" = ${p(1)} AND o."customerGid" IN (${list}) AND ${PURCHASE_TERMS}` +
+        ` FROM "Order" o WHERE o."shopDomain" = ${p(1)} AND ${among(`o."customerGid"`)} AND ${PURCHASE_TERMS}` +
         ` ORDER BY o."customerGid", o."processedAt", o."orderGid"`,
-      [shopDomain, ...part],
+      params,
       (row) => {
         const h = out.get(row[0] as string);
         if (h && row[1] !== null && row[2] !== null) h.orders.push({ at: toMs(row[1] as string), valueMinor: toNumber(row[2] as number) });
