@@ -172,11 +172,14 @@ export async function startAdminApp(options: { seed?: number; orders?: number; t
     let syncError: string | null = null;
     // The sync runner recomputes intelligence after the full sync.
     await waitFor(
-      "the first full sync and intelligence pass",
+      "the first full sync, intelligence pass and write-back",
       async () => {
         const run = await db.prisma.syncRun.findFirst({ where: { shopDomain: shop }, orderBy: { startedAt: "desc" } });
         if (run?.status === "failed") syncError = `sync failed: ${run.lastError}`;
-        return run?.status === "completed" && (await db.prisma.shopInsight.findUnique({ where: { shopDomain: shop } }));
+        if (run?.status !== "completed" || !(await db.prisma.shopInsight.findUnique({ where: { shopDomain: shop } }))) return false;
+        // The sync job goes on after the pass (the metafield write-back writes every row): a test that
+        // writes before it ends waits for SQLite's write lock, and under CI load past Prisma's 5 s.
+        return (await db.prisma.job.count({ where: { shopDomain: shop, state: { in: ["pending", "running"] } } })) === 0;
       },
       timeoutMs,
       () => syncError ?? exited(),
