@@ -6,6 +6,7 @@
 import type { Client as LibsqlClient, TransactionMode } from "@libsql/client";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { createDriverAdapter, databaseUrl, dialectOf, type SqlDialect } from "./db/adapter.server";
+import { retryingBusySnapshot } from "./db/busy-snapshot.server";
 import { PrismaClient } from "./generated/prisma/client";
 
 export type { PrismaClient };
@@ -63,7 +64,29 @@ export function createAdapter(url: string) {
  * await db.$disconnect();
  */
 export function createPrismaClient(url: string): PrismaClient {
-  return new PrismaClient({ adapter: createAdapter(url) });
+  const client = new PrismaClient({ adapter: createAdapter(url) });
+  return dialectOf(url) === "sqlite" ? retryingStaleSnapshots(client) : client;
+}
+
+/**
+ * SQLite: an interactive transaction (`$transaction(async tx => …)`) that
+ * reads before it writes is refused at its first write, whole, when another
+ * connection committed in between (SQLITE_BUSY_SNAPSHOT: the intelligence
+ * driver's connection, another process). Such a transaction is run again.
+ * Not BEGIN IMMEDIATE instead: libsql waits for a lock synchronously, so a
+ * transaction holding the write lock across awaits stalls the process's
+ * other connection (and with it the event loop) until busy_timeout.
+ * A transaction callback must not call out (Shopify, HTTP) before it writes.
+ */
+function retryingStaleSnapshots(client: PrismaClient): PrismaClient {
+  const transaction = client.$transaction.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== "$transaction") return Reflect.get(target, property, receiver);
+      return (arg: unknown, options?: unknown) =>
+        typeof arg === "function" ? retryingBusySnapshot(() => transaction(arg, options)) : transaction(arg, options);
+    },
+  });
 }
 
 /** The SQL dialect of the app's database, for the few raw queries that differ. */

@@ -5,7 +5,6 @@
  * customer's events are rolled up into lifetime counters and deleted;
  * anonymous ones that never met a customer are deleted. docs/behaviour.md.
  */
-import { retryingBusySnapshot } from "~/db/busy-snapshot.server";
 import { appDatabaseDialect, prisma as appPrisma, type PrismaClient } from "~/db.server";
 import type { SqlDialect } from "~/db/adapter.server";
 import { customerDimensions, EVENT_CODES, parseFacet, type Affinity, type BehaviourSignal, type CustomerDimensions, type PurchaseSignal } from "~/domain/behaviour";
@@ -210,8 +209,8 @@ function serialise(d: CustomerDimensions): Omit<DimensionsRow, "customerGid"> {
 
 /** Events past retention: a customer's are counted into their lifetime counters, then every one is deleted (one transaction). */
 async function rollUpExpiredEvents(db: PrismaClient, shopDomain: string, cutoff: Date): Promise<{ rolledUpEvents: number; deletedAnonymousEvents: number }> {
-  // Reads, then writes: on SQLite another process's commit in between refuses the first write (a stale snapshot).
-  return retryingBusySnapshot(() => db.$transaction(async (tx) => {
+  // Reads, then writes: on SQLite the client runs it again if another connection's commit makes its snapshot stale (db.server.ts).
+  return db.$transaction(async (tx) => {
     const counts = await tx.behaviourEvent.groupBy({
       by: ["customerGid", "code"],
       where: { shopDomain, occurredAt: { lte: cutoff }, customerGid: { not: null } },
@@ -236,7 +235,7 @@ async function rollUpExpiredEvents(db: PrismaClient, shopDomain: string, cutoff:
     }
     const deleted = await tx.behaviourEvent.deleteMany({ where: { shopDomain, occurredAt: { lte: cutoff } } });
     return { rolledUpEvents: rolled, deletedAnonymousEvents: deleted.count - rolled };
-  }));
+  });
 }
 
 export interface CustomerBehaviourView {

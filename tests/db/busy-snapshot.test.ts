@@ -48,6 +48,15 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL?.startsWith("postgres") || !!pro
     expect(rows.map((r) => Number(r.n))).toEqual([1, 2]);
   });
 
+  it("GIVEN the same race once THEN the app's client runs the transaction again by itself", async () => {
+    await db.prisma.$executeRawUnsafe(`DELETE FROM "SnapshotProbe"`);
+    let runs = 0;
+    await readThenWrite(() => ++runs === 1);
+    expect(runs).toBe(2);
+    const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT "n" FROM "SnapshotProbe" ORDER BY "n"`);
+    expect(rows.map((r) => Number(r.n))).toEqual([1, 2]);
+  });
+
   it("GIVEN another error THEN it is not retried", async () => {
     let runs = 0;
     await expect(retryingBusySnapshot(async () => { runs++; throw new Error("boom"); })).rejects.toThrow("boom");
