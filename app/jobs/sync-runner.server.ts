@@ -38,29 +38,29 @@ export interface SyncJobPayload {
  * whichever instance ran it. Failures are logged and recorded on the run, not thrown.
  */
 export async function startFullSync(shopDomain: string, options: { force?: boolean } = {}): Promise<void> {
-  await enqueueSync(shopDomain, { mode: "full", force: options.force });
+  await appQueue().waitFor(await enqueueSync(shopDomain, { mode: "full", force: options.force }), { pollMs: 200 });
 }
 
 /** "Sync again": catch up on everything changed since the last sync, or a full sync when none completed. */
 export async function startCatchUpSync(shopDomain: string): Promise<void> {
-  await enqueueSync(shopDomain, { mode: "catch-up" });
+  await appQueue().waitFor(await enqueueSync(shopDomain, { mode: "catch-up" }), { pollMs: 200 });
 }
 
 /**
- * Starts the shop's sync without waiting for it (install, "Sync again", boot).
- * Waiting is what can fail here (the database going away mid-poll); it is
- * logged, never left as an unhandled rejection, which would end the process.
+ * Enqueues the shop's sync and returns (install, "Sync again", boot,
+ * reconciliation): the queue's worker runs it and logs a failure. Nothing
+ * polls for its end, and an enqueue that fails (the database gone) is logged,
+ * never left as an unhandled rejection, which would end the process.
  */
 export function syncInBackground(shopDomain: string, mode: SyncJobPayload["mode"]): void {
   enqueueSync(shopDomain, { mode }).catch((error: unknown) =>
-    logger.error("background sync not followed", { shop: shopDomain, mode, error: error instanceof Error ? error.message : String(error) }),
+    logger.error("sync not enqueued", { shop: shopDomain, mode, error: error instanceof Error ? error.message : String(error) }),
   );
 }
 
-async function enqueueSync(shopDomain: string, payload: SyncJobPayload): Promise<void> {
-  const queue = appQueue();
-  const { id } = await queue.enqueue({ queue: QUEUE.sync, shopDomain, singletonKey: `${QUEUE.sync}:${shopDomain}`, payload });
-  await queue.waitFor(id, { pollMs: 200 });
+async function enqueueSync(shopDomain: string, payload: SyncJobPayload): Promise<string> {
+  const { id } = await appQueue().enqueue({ queue: QUEUE.sync, shopDomain, singletonKey: `${QUEUE.sync}:${shopDomain}`, payload });
+  return id;
 }
 
 /** The sync queue's handler. */
