@@ -177,8 +177,8 @@ export async function startAdminApp(options: { seed?: number; orders?: number; t
         const run = await db.prisma.syncRun.findFirst({ where: { shopDomain: shop }, orderBy: { startedAt: "desc" } });
         if (run?.status === "failed") syncError = `sync failed: ${run.lastError}`;
         if (run?.status !== "completed" || !(await db.prisma.shopInsight.findUnique({ where: { shopDomain: shop } }))) return false;
-        // The sync job goes on after the pass (the metafield write-back writes every row): a test that
-        // writes before it ends waits for SQLite's write lock, and under CI load past Prisma's 5 s.
+        // The sync job goes on after the pass (the metafield write-back writes every row): the app is
+        // installed once that job has ended, not while it still writes beside the test's own writes.
         return (await db.prisma.job.count({ where: { shopDomain: shop, state: { in: ["pending", "running"] } } })) === 0;
       },
       timeoutMs,
