@@ -20,14 +20,32 @@ export function isBusySnapshot(error: unknown): boolean {
   return false;
 }
 
-/** Runs `transaction` again (up to `attempts` times, with a short growing pause) while SQLite refuses it for a stale snapshot. */
-export async function retryingBusySnapshot<T>(transaction: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+export interface BusySnapshotRetry {
+  /** Give up once this long has passed since the first run (default 10 s). */
+  budgetMs?: number;
+  /** First pause; it doubles per refusal up to `maxPauseMs`, each with ±50% jitter (defaults 10 and 200 ms). */
+  firstPauseMs?: number;
+  maxPauseMs?: number;
+}
+
+/**
+ * Runs `transaction` again while SQLite refuses it for a stale snapshot, for up
+ * to `budgetMs`. A time budget, not a few attempts: a burst of webhooks (the
+ * customers/update echo of a metafield write-back is one per customer) commits
+ * every few milliseconds for seconds, and a transaction whose read-to-write
+ * window spans one of those commits is refused again and again until the burst
+ * thins; the jitter keeps two refused transactions from meeting again.
+ */
+export async function retryingBusySnapshot<T>(transaction: () => Promise<T>, options: BusySnapshotRetry = {}): Promise<T> {
+  const { budgetMs = 10_000, firstPauseMs = 10, maxPauseMs = 200 } = options;
+  const started = Date.now();
+  for (let refusals = 0; ; refusals++) {
     try {
       return await transaction();
     } catch (error) {
-      if (attempt >= attempts || !isBusySnapshot(error)) throw error;
-      await sleep(20 * attempt);
+      if (!isBusySnapshot(error) || Date.now() - started >= budgetMs) throw error;
+      const pause = Math.min(maxPauseMs, firstPauseMs * 2 ** refusals);
+      await sleep(pause * (0.5 + Math.random()));
     }
   }
 }

@@ -4,27 +4,32 @@
  * another connection commits, the transaction's first write is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrismaClient, type PrismaClient } from "~/db.server";
+import { createAdapter, createPrismaClient, type PrismaClient } from "~/db.server";
+import { PrismaClient as RawPrismaClient } from "~/generated/prisma/client";
 import { isBusySnapshot, retryingBusySnapshot } from "~/db/busy-snapshot.server";
 import { createTestDatabase, type TestDatabase } from "../setup/test-db";
 
 let db: TestDatabase;
 let other: PrismaClient;
+/** Without the app client's own retry, so a test can set the budget. */
+let raw: RawPrismaClient;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   other = createPrismaClient(db.url);
+  raw = new RawPrismaClient({ adapter: createAdapter(db.url) });
   await db.prisma.$executeRawUnsafe(`CREATE TABLE "SnapshotProbe" ("n" INTEGER NOT NULL)`);
 });
 
 afterAll(async () => {
   await other?.$disconnect();
+  await raw?.$disconnect();
   await db?.cleanup();
 });
 
 /** Reads, lets the other connection commit (when `interleave` says so), then writes. */
-function readThenWrite(interleave: () => boolean) {
-  return db.prisma.$transaction(async (tx) => {
+function readThenWrite(interleave: () => boolean, client: PrismaClient | RawPrismaClient = db.prisma) {
+  return client.$transaction(async (tx) => {
     await tx.$queryRawUnsafe(`SELECT count(*) FROM "SnapshotProbe"`);
     if (interleave()) await other.$executeRawUnsafe(`INSERT INTO "SnapshotProbe" ("n") VALUES (1)`);
     await tx.$executeRawUnsafe(`INSERT INTO "SnapshotProbe" ("n") VALUES (2)`);
@@ -33,7 +38,7 @@ function readThenWrite(interleave: () => boolean) {
 
 describe.skipIf(!!process.env.TEST_DATABASE_URL?.startsWith("postgres") || !!process.env.DATABASE_URL?.startsWith("postgres"))("SQLite stale snapshots", () => {
   it("GIVEN another connection commits between a transaction's read and its write THEN the write is refused, and recognised as a stale snapshot", async () => {
-    const error = await readThenWrite(() => true).then(() => null, (e: unknown) => e);
+    const error = await readThenWrite(() => true, raw).then(() => null, (e: unknown) => e);
     expect(error).not.toBeNull();
     expect(isBusySnapshot(error)).toBe(true);
     expect(isBusySnapshot(new Error("UNIQUE constraint failed"))).toBe(false);
@@ -55,6 +60,25 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL?.startsWith("postgres") || !!pro
     expect(runs).toBe(2);
     const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT "n" FROM "SnapshotProbe" ORDER BY "n"`);
     expect(rows.map((r) => Number(r.n))).toEqual([1, 2]);
+  });
+
+  it("GIVEN a burst of commits that races twelve runs in a row THEN the transaction still commits, once", async () => {
+    await db.prisma.$executeRawUnsafe(`DELETE FROM "SnapshotProbe"`);
+    let runs = 0;
+    await readThenWrite(() => ++runs <= 12);
+    expect(runs).toBe(13);
+    const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT "n" FROM "SnapshotProbe" ORDER BY "n"`);
+    expect(rows.map((r) => Number(r.n))).toEqual([...Array(12).fill(1), 2]);
+  });
+
+  it("GIVEN refusals that outlast the budget THEN the refusal is thrown and nothing is written", async () => {
+    await db.prisma.$executeRawUnsafe(`DELETE FROM "SnapshotProbe"`);
+    let runs = 0;
+    const error = await retryingBusySnapshot(() => readThenWrite(() => (runs++, true), raw), { budgetMs: 150, firstPauseMs: 5, maxPauseMs: 20 }).then(() => null, (e: unknown) => e);
+    expect(isBusySnapshot(error)).toBe(true);
+    expect(runs).toBeGreaterThan(2);
+    const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT "n" FROM "SnapshotProbe" WHERE "n" = 2`);
+    expect(rows).toEqual([]);
   });
 
   it("GIVEN another error THEN it is not retried", async () => {

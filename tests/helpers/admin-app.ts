@@ -3,9 +3,10 @@
  * (scripts/demo.mjs): a seeded local dev store, Evergreen on Remix's Vite dev
  * server with Shopify traffic redirected to the store (dev-store/preload.mjs),
  * the app installed by a session token (token exchange), the first full sync
- * and intelligence pass awaited. Differences from the demo: a fresh migrated
- * test database, free ports, the dev store in this process, and
- * tests/helpers/vite.admin-test.config.ts (no HMR, own dependency cache).
+ * and intelligence pass awaited with the webhooks they cause. Differences from
+ * the demo: a fresh migrated test database, free ports, the dev store in this
+ * process, and tests/helpers/vite.admin-test.config.ts (no HMR, own dependency
+ * cache).
  *
  * `server: "build"` serves a production build instead (what merchants get):
  * `remix vite:build` into a directory of this run's own, then
@@ -177,9 +178,14 @@ export async function startAdminApp(options: { seed?: number; orders?: number; t
         const run = await db.prisma.syncRun.findFirst({ where: { shopDomain: shop }, orderBy: { startedAt: "desc" } });
         if (run?.status === "failed") syncError = `sync failed: ${run.lastError}`;
         if (run?.status !== "completed" || !(await db.prisma.shopInsight.findUnique({ where: { shopDomain: shop } }))) return false;
-        // The sync job goes on after the pass (the metafield write-back writes every row): the app is
-        // installed once that job has ended, not while it still writes beside the test's own writes.
-        return (await db.prisma.job.count({ where: { shopDomain: shop, state: { in: ["pending", "running"] } } })) === 0;
+        // The sync job goes on after the pass (the metafield write-back writes every row), and the
+        // store answers those writes with a customers/update webhook per customer, which the app
+        // applies one transaction each for seconds: the app is installed once both have ended, not
+        // while it still writes beside the test's own writes.
+        const jobsLeft = () => db.prisma.job.count({ where: { shopDomain: shop, state: { in: ["pending", "running"] } } });
+        if ((await jobsLeft()) > 0) return false;
+        await devStore.server.sender.flush();
+        return (await jobsLeft()) === 0;
       },
       timeoutMs,
       () => syncError ?? exited(),
