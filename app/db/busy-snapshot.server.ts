@@ -31,7 +31,7 @@ export interface BusySnapshotRetry {
 /**
  * Runs `transaction` again while SQLite refuses it for a stale snapshot, for up
  * to `budgetMs`. A time budget, not a few attempts: a burst of webhooks (the
- * customers/update echo of a metafield write-back is one per customer) commits
+ * customers/update echo of a metafield write-back is one per metafield) commits
  * every few milliseconds for seconds, and a transaction whose read-to-write
  * window spans one of those commits is refused again and again until the burst
  * thins; the jitter keeps two refused transactions from meeting again.

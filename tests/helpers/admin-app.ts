@@ -179,7 +179,7 @@ export async function startAdminApp(options: { seed?: number; orders?: number; t
         if (run?.status === "failed") syncError = `sync failed: ${run.lastError}`;
         if (run?.status !== "completed" || !(await db.prisma.shopInsight.findUnique({ where: { shopDomain: shop } }))) return false;
         // The sync job goes on after the pass (the metafield write-back writes every row), and the
-        // store answers those writes with a customers/update webhook per customer, which the app
+        // store answers those writes with a customers/update webhook per metafield, which the app
         // applies one transaction each for seconds: the app is installed once both have ended, not
         // while it still writes beside the test's own writes.
         const jobsLeft = () => db.prisma.job.count({ where: { shopDomain: shop, state: { in: ["pending", "running"] } } });
